@@ -1,0 +1,22 @@
+"""runiso_core: the routing decisions of a reverse proxy / ADC, in C.
+
+Consistent hashing, session admission, caching and site-aware balancing under a
+thin typed Python API, plus the ``runiso`` CLI that replays captured traffic.
+
+Every core object has a per-call API (one request, for a proxy) and a batch API
+over numpy arrays (for replay) that gives identical answers.
+"""
+from importlib.metadata import PackageNotFoundError, version as _version
+
+from ._hashing import hash64, hash64_many
+
+try:
+    __version__ = _version("runiso_core")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    "hash64",
+    "hash64_many",
+]

@@ -1,0 +1,19 @@
+"""The ``runiso`` command line."""
+from __future__ import annotations
+
+import click
+
+from . import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="runiso")
+def main() -> None:
+    """runiso: replay captured HTTP traffic against a proxy topology, and the
+    routing cores (hashing, admission, cache, balancing) behind it."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
