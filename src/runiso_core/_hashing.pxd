@@ -19,3 +19,24 @@ cdef uint64_t key_hash(object key, bint allow_int, str argname) except? 0
 # allow_int), numpy S/U/object arrays are hashed without a Python object per
 # element where the layout allows.
 cdef object key_array(object keys, bint allow_int, str argname, uint64_t seed=*)
+
+
+# ---------------------------------------------------------------------------
+# Consistent hashing: the C-level contract other cores (e.g. the site
+# balancer's "hash" policy) cimport. Keep these names and signatures stable.
+# Instances are immutable after construction, so the C methods below may be
+# called from any thread without the GIL.
+cdef class ConsistentHash:  # base of KetamaRing, MaglevTable, RendezvousHash, JumpHash
+    cdef readonly tuple nodes    # canonical node names (str), sorted by name; indices refer to this order
+    cdef readonly tuple weights  # weights (float) in the same order
+    cdef dict _index             # name -> canonical index (for __contains__, without_node)
+    # Hash one user key exactly as lookup() does (XXH64 of str/bytes, ints
+    # pre-hashed; KetamaRing: MD5 point of str/bytes for uhashring compatibility),
+    # so that lookup(key) == nodes[lookup_hash(hash_key(key))].
+    cdef uint64_t hash_key(self, object key) except? 0
+    # Batch version of hash_key: any supported key batch -> C-contiguous uint64 array.
+    cdef object hash_keys(self, object keys)
+    # Node index (into .nodes) for an already-hashed key.
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
+    # out[i] = lookup_hash(h[i]) for i < n; subclasses inline the loop (no virtual call per key).
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil

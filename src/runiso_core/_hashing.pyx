@@ -211,3 +211,31 @@ def _key_array(keys, *, allow_int=True, argname="keys"):
 def _key_hash(key, *, argname="key"):
     """Python-level shim of :c:func:`key_hash` with ints taken as pre-hashed."""
     return key_hash(key, True, argname)
+
+
+# ---------------------------------------------------------------------------
+# Consistent hashing
+
+cdef class ConsistentHash:
+    """Base class of the consistent-hashing algorithms (not instantiable by itself).
+
+    Instances are immutable: they can be shared by every thread of a proxy without locks.
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("ConsistentHash is an abstract base class; use KetamaRing, "
+                        "MaglevTable, RendezvousHash or JumpHash")
+
+    cdef uint64_t hash_key(self, object key) except? 0:
+        return key_hash(key, True, "key")
+
+    cdef object hash_keys(self, object keys):
+        return key_array(keys, True, "keys", 0)
+
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil:
+        return 0
+
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil:
+        cdef Py_ssize_t i
+        for i in range(n):
+            out[i] = self.lookup_hash(h[i])
