@@ -244,6 +244,7 @@ from libc.string cimport memcpy
 cdef extern from "chash.h" nogil:
     uint64_t runiso_reduce64(uint64_t h, uint64_t m)
     int32_t runiso_jump(uint64_t key, int32_t num_buckets)
+    void runiso_jump_many(const uint64_t *keys, int32_t *out, Py_ssize_t n, int32_t num_buckets)
     uint32_t runiso_ketama_digest_point(const unsigned char *d, int r)
 
 cdef extern from "md5.h" nogil:
@@ -778,7 +779,4 @@ cdef class JumpHash(ConsistentHash):
         return runiso_jump(h, self.n_nodes)
 
     cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil:
-        cdef Py_ssize_t i
-        cdef int32_t N = self.n_nodes
-        for i in range(n):
-            out[i] = runiso_jump(h[i], N)
+        runiso_jump_many(h, out, n, self.n_nodes)
