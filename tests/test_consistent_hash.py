@@ -506,7 +506,7 @@ def test_bad_nodes(cls, nodes, exc, match):
     (1, ValueError, "got 1"),
     (0, ValueError, "got 0"),
     (-7, ValueError, "got -7"),
-    (2**26 + 15, ValueError, "2\\*\\*26"),
+    (2**24 + 43, ValueError, "must be a prime in \\[2, 2\\*\\*24\\], got 16777259"),
     (5, ValueError, "table_size=5 is smaller than the number of nodes \\(6\\).*table_size=601"),
     (65537.0, TypeError, "float 65537.0"),
     (True, TypeError, "bool True"),
@@ -530,6 +530,8 @@ def test_algorithm_specific_bad_weights():
     with pytest.raises(ValueError, match="KetamaRing: weight of node 'a' must be an integer.*got 1.5"):
         KetamaRing({"a": 1.5, "b": 1})
     assert KetamaRing({"a": 3.0, "b": np.int64(1)}).weights == (3.0, 1.0)
+    with pytest.raises(ValueError, match="vnodes \\* len\\(nodes\\) = 10000 \\* 401 exceeds 4,000,000"):
+        KetamaRing([f"n{i}" for i in range(401)], vnodes=10000)
     for v in (0, -1, 10001, 2.0, True, "40"):
         with pytest.raises(ValueError, match=f"vnodes must be an int in \\[1, 10000\\], got {v!r}"):
             KetamaRing(["a"], vnodes=v)

@@ -261,7 +261,8 @@ MAGLEV_OFFSET_SEED = 0
 MAGLEV_SKIP_SEED = 1
 RENDEZVOUS_NODE_SEED = 0x9E3779B97F4A7C15
 DEFAULT_TABLE_SIZE = 65537
-MAX_TABLE_SIZE = 2**26
+MAX_TABLE_SIZE = 2**24  # 64 MiB of int32 slots; 100 slots per node up to ~167k nodes
+MAX_KETAMA_DIGESTS = 4_000_000  # vnodes * len(nodes): bounds the continuum to 16M points
 KETAMA_REPLICAS = 4  # points per MD5 digest (libmemcached)
 
 cdef uint64_t _RDV_SEED = RENDEZVOUS_NODE_SEED
@@ -463,6 +464,9 @@ cdef class KetamaRing(ConsistentHash):
             raise ValueError(f"KetamaRing: vnodes must be an int in [1, 10000], got {vnodes!r:.80}")
         self.vnodes = vnodes
         self._setup(nodes, "KetamaRing")
+        if vnodes * self.n_nodes > MAX_KETAMA_DIGESTS:
+            raise ValueError(f"KetamaRing: vnodes * len(nodes) = {vnodes} * {self.n_nodes} exceeds "
+                             f"{MAX_KETAMA_DIGESTS:,} digests; lower vnodes")
         for name, w in zip(self.nodes, self.weights):
             if not w.is_integer():
                 raise ValueError(f"KetamaRing: weight of node {name!r:.80} must be an integer "
@@ -614,7 +618,7 @@ cdef class MaglevTable(ConsistentHash):
         M = int(table_size)
         N = self.n_nodes
         if M < 2 or M > MAX_TABLE_SIZE:
-            raise ValueError(f"MaglevTable: table_size must be a prime in [2, 2**26], got {M}")
+            raise ValueError(f"MaglevTable: table_size must be a prime in [2, 2**24], got {M}")
         if not _is_prime(M):
             raise ValueError(f"MaglevTable: table_size must be prime, got {M} "
                              f"(nearest larger prime: {_next_prime(M)})")
