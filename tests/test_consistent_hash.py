@@ -343,6 +343,27 @@ def test_weighted_rendezvous_removal_is_minimal(hashed_100k):
     assert ((before != after) == (before == "b")).all()
 
 
+@given(names=st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=4), min_size=2, max_size=15,
+                       unique=True),
+       weights=st.lists(st.sampled_from([1, 2, 3, 0.25, 10]), min_size=15, max_size=15),
+       victim=st.integers(0, 14), seed=st.integers(0, 2**32))
+@settings(max_examples=40, deadline=None)
+def test_disruption_property(names, weights, victim, seed):
+    """Any node set, any removed node: rendezvous (any weights) and ketama (equal
+    weights) move exactly the removed node's keys; Maglev moves its keys and few others."""
+    keys = np.random.default_rng(seed).integers(0, 2**64, size=5000, dtype=np.uint64)
+    gone = names[victim % len(names)]
+    for h in (RendezvousHash(dict(zip(names, weights))), KetamaRing(names),
+              MaglevTable(dict(zip(names, weights)), table_size=1009)):
+        less = h.without_node(gone)
+        before = np.array(h.nodes)[h.lookup_many(keys)]
+        after = np.array(less.nodes)[less.lookup_many(keys)]
+        moved = before != after
+        assert moved[before == gone].all() and not (after == gone).any()
+        if not isinstance(h, MaglevTable):
+            assert (moved == (before == gone)).all()
+
+
 # ---------------------------------------------------------------------------
 # determinism
 
