@@ -288,6 +288,7 @@ def _canonical_nodes(nodes, str cls):
     for name, w in pairs:
         if not isinstance(name, str):
             raise TypeError(f"{cls}: node names must be str, got {type(name).__name__} {name!r:.80}")
+        name = str(name)  # exact str (a subclass could override __hash__/__eq__)
         if not name:
             raise ValueError(f"{cls}: node names must be non-empty, got {name!r}")
         try:
