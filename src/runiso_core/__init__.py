@@ -8,7 +8,15 @@ over numpy arrays (for replay) that gives identical answers.
 """
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from ._hashing import hash64, hash64_many
+from ._hashing import (
+    ConsistentHash,
+    JumpHash,
+    KetamaRing,
+    MaglevTable,
+    RendezvousHash,
+    hash64,
+    hash64_many,
+)
 
 try:
     __version__ = _version("runiso_core")
@@ -17,6 +25,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "__version__",
+    "ConsistentHash",
+    "JumpHash",
+    "KetamaRing",
+    "MaglevTable",
+    "RendezvousHash",
     "hash64",
     "hash64_many",
 ]

@@ -1,5 +1,6 @@
 # The C-level contract of runiso_core._hashing: the one hash function of the
 # project (XXH64) and the one way every core turns a user key into uint64.
+cimport cython
 from libc.stdint cimport uint64_t, int32_t, uint32_t
 
 cdef extern from "xxh64.h" nogil:
@@ -19,3 +20,63 @@ cdef uint64_t key_hash(object key, bint allow_int, str argname) except? 0
 # allow_int), numpy S/U/object arrays are hashed without a Python object per
 # element where the layout allows.
 cdef object key_array(object keys, bint allow_int, str argname, uint64_t seed=*)
+
+
+# ---------------------------------------------------------------------------
+# Consistent hashing: the C-level contract other cores (e.g. the site
+# balancer's "hash" policy) cimport. Keep these names and signatures stable.
+# Instances are immutable after construction, so the C methods below may be
+# called from any thread without the GIL.
+cdef class ConsistentHash:  # base of KetamaRing, MaglevTable, RendezvousHash, JumpHash
+    cdef readonly tuple nodes    # canonical node names (str), sorted by name; indices refer to this order
+    cdef readonly tuple weights  # weights (float) in the same order
+    cdef dict _index             # name -> canonical index (for __contains__, without_node)
+    cdef int32_t n_nodes         # len(nodes)
+    cdef _setup(self, object nodes, str cls)  # validate + canonicalise nodes (constructors)
+    # Hash one user key exactly as lookup() does (XXH64 of str/bytes, ints
+    # pre-hashed; KetamaRing: MD5 point of str/bytes for uhashring compatibility),
+    # so that lookup(key) == nodes[lookup_hash(hash_key(key))].
+    cdef uint64_t hash_key(self, object key) except? 0
+    # Batch version of hash_key: any supported key batch -> C-contiguous uint64 array.
+    cdef object hash_keys(self, object keys)
+    # Node index (into .nodes) for an already-hashed key.
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
+    # out[i] = lookup_hash(h[i]) for i < n; subclasses inline the loop (no virtual call per key).
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
+
+
+cdef class KetamaRing(ConsistentHash):  # libmemcached/uhashring ketama continuum (MD5)
+    cdef readonly int vnodes     # MD5 digests per node at average weight (uhashring default 40)
+    cdef uint32_t *points        # distinct ring points, ascending
+    cdef int32_t *owners         # owners[i] = node index owning points[i]
+    cdef Py_ssize_t n_points     # number of distinct points
+    cdef uint32_t *index         # index[b] = first i with points[i] >> shift >= b; 2**(32-shift) + 1 entries
+    cdef int shift               # 32 - index bits
+    cdef _build(self)
+    cdef uint64_t hash_key(self, object key) except? 0
+    cdef object hash_keys(self, object keys)
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
+
+
+cdef class MaglevTable(ConsistentHash):  # Maglev lookup table (Eisenbud et al., NSDI 2016)
+    cdef readonly uint64_t table_size  # M, prime
+    cdef int32_t *table          # M slots of node indices
+    cdef _build(self)
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
+
+
+cdef class RendezvousHash(ConsistentHash):  # weighted highest random weight
+    cdef uint64_t *node_hash     # XXH64(name, seed) per node, in `order`
+    cdef int32_t *order          # node indices grouped by weight, ascending index inside a group
+    cdef int32_t *gstart         # group g is order[gstart[g]:gstart[g+1]]; n_groups + 1 entries
+    cdef double *gw              # weight of each group
+    cdef int32_t n_groups        # number of distinct weights (1: plain argmax, no log)
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
+
+
+cdef class JumpHash(ConsistentHash):  # Lamping-Veach jump consistent hash, unweighted
+    cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
+    cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
