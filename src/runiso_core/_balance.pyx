@@ -670,5 +670,5 @@ def _times_array(times):
     if arr.size:
         bad = np.flatnonzero(~(np.abs(arr) < TIME_LIMIT_S))
         if bad.size:
-            raise ValueError(f"times[{bad[0]}] = {arr[bad[0]]!r} is not a finite time with |t| < {TIME_LIMIT_S:g} s")
+            raise ValueError(f"times[{bad[0]}] = {float(arr[bad[0]])!r} is not a finite time with |t| < {TIME_LIMIT_S:g} s")
     return arr
