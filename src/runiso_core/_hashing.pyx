@@ -46,15 +46,18 @@ cdef inline uint64_t _hash_obj(object key, bint allow_int, str argname, keyhash_
                                uint64_t seed) except? 0:
     cdef const char *p
     cdef Py_ssize_t n
-    if PyUnicode_CheckExact(key) or isinstance(key, str):
+    if PyUnicode_CheckExact(key):
+        p = PyUnicode_AsUTF8AndSize(key, &n)
+        return fn(p, <size_t>n, seed)
+    if allow_int and PyLong_CheckExact(key) and _PyLong_Sign(key) >= 0 and _PyLong_NumBits(key) <= 64:
+        return PyLong_AsUnsignedLongLong(key)  # fast path: exact int in range, already hashed
+    if isinstance(key, str):
         p = PyUnicode_AsUTF8AndSize(key, &n)
         return fn(p, <size_t>n, seed)
     if PyBytes_CheckExact(key) or isinstance(key, bytes):
         return fn(PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key), seed)
     if isinstance(key, (bytearray, memoryview)):
         return _hash_buffer(key, fn, seed)
-    if allow_int and PyLong_CheckExact(key) and _PyLong_Sign(key) >= 0 and _PyLong_NumBits(key) <= 64:
-        return PyLong_AsUnsignedLongLong(key)  # fast path: exact int in range
     if allow_int and not isinstance(key, (bool, float)) and hasattr(key, "__index__"):
         v = key.__index__()
         if v < 0 or v > _U64_MAX:
@@ -244,6 +247,7 @@ from libc.string cimport memcpy
 cdef extern from "chash.h" nogil:
     uint64_t runiso_reduce64(uint64_t h, uint64_t m)
     int32_t runiso_jump(uint64_t key, int32_t num_buckets)
+    void runiso_jump_many(const uint64_t *keys, int32_t *out, Py_ssize_t n, int32_t num_buckets)
     uint32_t runiso_ketama_digest_point(const unsigned char *d, int r)
 
 cdef extern from "md5.h" nogil:
@@ -778,7 +782,4 @@ cdef class JumpHash(ConsistentHash):
         return runiso_jump(h, self.n_nodes)
 
     cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil:
-        cdef Py_ssize_t i
-        cdef int32_t N = self.n_nodes
-        for i in range(n):
-            out[i] = runiso_jump(h[i], N)
+        runiso_jump_many(h, out, n, self.n_nodes)

@@ -15,5 +15,10 @@ def main() -> None:
     routing cores (hashing, admission, cache, balancing) behind it."""
 
 
+from .cli_hash import hash_command  # noqa: E402  (subcommands register on `main`)
+
+main.add_command(hash_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
