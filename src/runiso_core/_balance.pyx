@@ -266,7 +266,7 @@ cdef class SiteBalancer:
     cdef int32_t _pick_in_site(self, int32_t a, int32_t d, bint panic, uint64_t key) noexcept nogil:
         cdef int32_t off = self._soff[d], n, i, k, b, bi, bj, s
         cdef const int32_t *c
-        cdef int64_t total, T, W
+        cdef int64_t total, T, W, v, best
         cdef int64_t *cur = self._cur
         cdef const int64_t *w = self._w
         cdef const int64_t *act = self._act
@@ -284,12 +284,15 @@ cdef class SiteBalancer:
         if self._policy == BAL_WRR:
             # NGINX ngx_http_upstream_get_peer: current += weight, best = max current, best -= total.
             total = 0
-            b = -1
+            b = c[0]
+            best = INT64_MIN
             for i in range(n):
                 k = c[i]
-                cur[k] += w[k]
+                v = cur[k] + w[k]
+                cur[k] = v
                 total += w[k]
-                if b < 0 or cur[k] > cur[b]:
+                if v > best:  # strict: the first maximum wins, as in NGINX
+                    best = v
                     b = k
             cur[b] -= total
             return b
