@@ -40,4 +40,24 @@ static inline uint64_t runiso_probe(uint64_t key, uint64_t k) {
     return runiso_mix64(key + k * RUNISO_GOLDEN64);
 }
 
+/* NGINX smooth weighted round-robin over the candidates c[0..n): every candidate's
+ * current weight grows by its weight, the largest current (first one on ties) wins
+ * and gives back the total. Written with selects rather than branches: which
+ * candidate leads is data-dependent and mispredicts. */
+static inline int32_t runiso_swrr_pick(const int32_t *c, int32_t n, int64_t *cur, const int64_t *w) {
+    int64_t total = 0, best = INT64_MIN;
+    int32_t b = c[0];
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t k = c[i];
+        const int64_t v = cur[k] + w[k];
+        const int gt = v > best;
+        cur[k] = v;
+        total += w[k];
+        best = gt ? v : best;
+        b = gt ? k : b;
+    }
+    cur[b] -= total;
+    return b;
+}
+
 #endif /* RUNISO_BALANCE_H */

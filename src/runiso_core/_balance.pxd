@@ -25,8 +25,8 @@ cdef class SiteBalancer:
     cdef double _bf                    # bounded-load factor c (0 = off)
     cdef bint _spill                   # spill_on_capacity
     cdef int64_t _win_ns               # in-flight window (ns); 0 = in-flight is picks - releases
-    cdef int64_t _inflight_win         # index of the current in-flight window
-    cdef int64_t _cap_win              # index of the current 1-s capacity window
+    cdef int64_t _inflight_next        # start (ns) of the next in-flight window; INT64_MIN before the first
+    cdef int64_t _cap_next             # start (ns) of the next 1-s capacity window
     cdef uint64_t _rng                 # splitmix64 state (p2c)
     # per backend [B]
     cdef int64_t *_w                   # weight
@@ -47,7 +47,8 @@ cdef class SiteBalancer:
     cdef int64_t *_swin                # requests sent to the site in the current capacity window
     cdef int64_t *_wall                # weight sum of all backends
     cdef int64_t *_whealthy            # weight sum of healthy backends
-    cdef int32_t *_single              # the only destination of an arrival site's traffic, or -1
+    cdef int32_t *_single              # the only destination of an arrival site's traffic, -1 (several) or -2 (none)
+    cdef int32_t *_sites_seq           # [S] 0, 1, ..., S-1 (candidate list of the destination round-robin)
     # arrival site a -> destination site j, [S*S] row-major
     cdef int64_t *_ppm                 # parts per million of a's arrivals that j serves
     cdef uint8_t *_panic               # 1: a -> j ignores backend health (Envoy panic)

@@ -29,6 +29,7 @@ cdef extern from "balance.h" nogil:
     int64_t runiso_floor_div(int64_t a, int64_t b)
     int64_t runiso_ppm_point(uint64_t key)
     uint64_t runiso_probe(uint64_t key, uint64_t k)
+    int32_t runiso_swrr_pick(const int32_t *c, int32_t n, int64_t *cur, const int64_t *w)
 
 cdef double _TLIM = TIME_LIMIT_S
 
@@ -123,8 +124,8 @@ cdef class SiteBalancer:
         self._bf = o.balance_factor
         self._spill = o.spill_on_capacity
         self._win_ns = o.inflight_window_ns
-        self._inflight_win = INT64_MIN
-        self._cap_win = INT64_MIN
+        self._inflight_next = INT64_MIN
+        self._cap_next = INT64_MIN
         self._rng = <uint64_t>o.seed
         cdef int32_t S = topology.n_sites, B = topology.n_backends, s, i, k
         self._S = S
@@ -149,6 +150,7 @@ cdef class SiteBalancer:
         self._wall = <int64_t *>_alloc(S, sizeof(int64_t))
         self._whealthy = <int64_t *>_alloc(S, sizeof(int64_t))
         self._single = <int32_t *>_alloc(S, sizeof(int32_t))
+        self._sites_seq = <int32_t *>_alloc(S, sizeof(int32_t))
         self._ppm = <int64_t *>_alloc(<Py_ssize_t>S * S, sizeof(int64_t))
         self._panic = <uint8_t *>_alloc(<Py_ssize_t>S * S, sizeof(uint8_t))
         self._dcur = <int64_t *>_alloc(<Py_ssize_t>S * S, sizeof(int64_t))
@@ -161,6 +163,7 @@ cdef class SiteBalancer:
             self._bup[i] = 1
         k = 0
         for s in range(S):
+            self._sites_seq[s] = s
             self._soff[s] = k
             self._sup[s] = 1
             for i in topology.site_backends(s):
@@ -184,7 +187,7 @@ cdef class SiteBalancer:
         PyMem_Free(self._cur); PyMem_Free(self._act); PyMem_Free(self._picks)
         PyMem_Free(self._soff); PyMem_Free(self._all); PyMem_Free(self._healthy); PyMem_Free(self._nh)
         PyMem_Free(self._sup); PyMem_Free(self._scap); PyMem_Free(self._sact); PyMem_Free(self._swin)
-        PyMem_Free(self._wall); PyMem_Free(self._whealthy); PyMem_Free(self._single)
+        PyMem_Free(self._wall); PyMem_Free(self._whealthy); PyMem_Free(self._single); PyMem_Free(self._sites_seq)
         PyMem_Free(self._ppm); PyMem_Free(self._panic); PyMem_Free(self._dcur); PyMem_Free(self._tab)
         if self._lock != NULL:
             PyThread_free_lock(self._lock)
@@ -266,7 +269,7 @@ cdef class SiteBalancer:
     cdef int32_t _pick_in_site(self, int32_t a, int32_t d, bint panic, uint64_t key) noexcept nogil:
         cdef int32_t off = self._soff[d], n, i, k, b, bi, bj, s
         cdef const int32_t *c
-        cdef int64_t total, T, W, v, best
+        cdef int64_t T, W
         cdef int64_t *cur = self._cur
         cdef const int64_t *w = self._w
         cdef const int64_t *act = self._act
@@ -283,19 +286,7 @@ cdef class SiteBalancer:
             return c[0]
         if self._policy == BAL_WRR:
             # NGINX ngx_http_upstream_get_peer: current += weight, best = max current, best -= total.
-            total = 0
-            b = c[0]
-            best = INT64_MIN
-            for i in range(n):
-                k = c[i]
-                v = cur[k] + w[k]
-                cur[k] = v
-                total += w[k]
-                if v > best:  # strict: the first maximum wins, as in NGINX
-                    best = v
-                    b = k
-            cur[b] -= total
-            return b
+            return runiso_swrr_pick(c, n, cur, w)
         if self._policy == BAL_P2C:
             i = <int32_t>runiso_below(runiso_splitmix64(&self._rng), <uint32_t>n)
             k = <int32_t>runiso_below(runiso_splitmix64(&self._rng), <uint32_t>(n - 1))
@@ -332,24 +323,23 @@ cdef class SiteBalancer:
 
     cdef int32_t _pick_one(self, int32_t a, uint64_t key, int64_t t_ns, bint has_t) noexcept nogil:
         cdef int32_t S = self._S, d, j, best, b
-        cdef int64_t win, total, u, cum
+        cdef int64_t win, u, cum
         cdef const int64_t *row
-        cdef int64_t *dc
         cdef bint panic, capspill = False
         cdef double head, besthead = 0.0
         self._n_req += 1
         if has_t:
-            if self._win_ns > 0:
+            # A window index only grows (a late request counts in the current window); the
+            # division runs once per window, not per request: t >= start of the next window.
+            if self._win_ns > 0 and t_ns >= self._inflight_next:
                 win = runiso_floor_div(t_ns, self._win_ns)
-                if win > self._inflight_win:
-                    memset(self._act, 0, <size_t>self._B * sizeof(int64_t))
-                    memset(self._sact, 0, <size_t>S * sizeof(int64_t))
-                    self._inflight_win = win
-            if self._spill:
+                memset(self._act, 0, <size_t>self._B * sizeof(int64_t))
+                memset(self._sact, 0, <size_t>S * sizeof(int64_t))
+                self._inflight_next = (win + 1) * self._win_ns
+            if self._spill and t_ns >= self._cap_next:
                 win = runiso_floor_div(t_ns, 1000000000)
-                if win > self._cap_win:
-                    memset(self._swin, 0, <size_t>S * sizeof(int64_t))
-                    self._cap_win = win
+                memset(self._swin, 0, <size_t>S * sizeof(int64_t))
+                self._cap_next = (win + 1) * 1000000000
         d = self._single[a]
         if d == -2:
             self._n_nob += 1
@@ -370,17 +360,9 @@ cdef class SiteBalancer:
                             if u < cum:
                                 break
             else:
-                # Smooth weighted round-robin over the destination sites (weights in ppm).
-                dc = self._dcur + <Py_ssize_t>a * S
-                total = 0
-                d = -1
-                for j in range(S):
-                    if row[j] > 0:
-                        dc[j] += row[j]
-                        total += row[j]
-                        if d < 0 or dc[j] > dc[d]:
-                            d = j
-                dc[d] -= total
+                # Smooth weighted round-robin over the destination sites (weights in ppm;
+                # a destination with weight 0 never leads, so the full row can be scanned).
+                d = runiso_swrr_pick(self._sites_seq, S, self._dcur + <Py_ssize_t>a * S, row)
         panic = self._panic[<Py_ssize_t>a * S + d]
         if self._spill and not (<double>self._swin[d] < self._scap[d]):
             best = -1
