@@ -83,7 +83,10 @@ cdef class SiteBalancer:
     panic_threshold : float, default 0.5
         Envoy's healthy panic threshold in [0, 1]; 0 disables panic.
     hash_algorithm : {"maglev", "ketama"}, default "maglev"
-        Table of the "hash" policy (``MaglevTable`` / ``KetamaRing`` of issue #2).
+        Table of the "hash" policy (``MaglevTable`` / ``KetamaRing``). Keys are
+        hashed with XXH64 like every runiso key (an int in [0, 2**64) is taken as
+        already hashed), so ketama placement of string keys differs from
+        uhashring's MD5 points; the ring itself is the same.
     table_size : int, default 65537
         Maglev table size (prime).
     balance_factor : float or None, default None
@@ -208,13 +211,32 @@ cdef class SiteBalancer:
 
     # ---- routing tables (control plane, Python) ----------------------------------------------
     cdef int _refresh(self) except -1:
-        cdef int32_t S = self._S, a, j, s, i, k, n
-        cdef int64_t tot
+        # Phase 1 computes everything that can fail (Python objects: split, tables); phase 2
+        # only writes C arrays, so the C state is never left half-updated by an exception.
+        cdef int32_t S = self._S, a, j, s, i, k
+        cdef int64_t tot, wh
+        cdef double cap
         topo = self.topology
         o = self.options
         sp = site_traffic_split(topo, backend_up=[self._bup[i] != 0 for i in range(self._B)],
                                 site_up=[self._sup[s] != 0 for s in range(S)],
                                 overprovisioning=o.overprovisioning, panic_threshold=o.panic_threshold)
+        updates = []
+        for s in range(S):
+            old = [self._healthy[self._soff[s] + k] for k in range(max(self._nh[s], 0))]
+            new = [self._all[k] for k in range(self._soff[s], self._soff[s + 1])
+                   if self._sup[s] and self._bup[self._all[k]]] if self._sup[s] else []
+            if self._nh[s] >= 0 and new == old:
+                continue
+            t = None
+            if self._policy == BAL_HASH:
+                if len(new) == self._soff[s + 1] - self._soff[s]:
+                    t = self._keep[2 * s + 1]  # every backend healthy: reuse the all-backends table
+                else:
+                    t = make_table(o.hash_algorithm, o.table_size, tuple(topo.backend_names[i] for i in new),
+                                   tuple(self._w[i] for i in new))
+            updates.append((s, new, t))
+        # Phase 2: no Python call below can raise.
         for a in range(S):
             row = sp.ppm[a]
             changed = False
@@ -234,19 +256,9 @@ cdef class SiteBalancer:
                     self._single[a] = -2
             for j in range(S):
                 self._panic[a * S + j] = sp.panic[a][j]
-        for s in range(S):
-            n = 0
+        for s, new, t in updates:
             wh = 0
             cap = 0.0
-            old = [self._healthy[self._soff[s] + k] for k in range(max(self._nh[s], 0))]
-            new = []
-            if self._sup[s]:
-                for k in range(self._soff[s], self._soff[s + 1]):
-                    i = self._all[k]
-                    if self._bup[i]:
-                        new.append(i)
-            if self._nh[s] >= 0 and new == old:
-                continue
             for k, i in enumerate(new):
                 self._healthy[self._soff[s] + k] = i
                 wh += self._w[i]
@@ -254,14 +266,8 @@ cdef class SiteBalancer:
             self._nh[s] = len(new)
             self._whealthy[s] = wh
             self._scap[s] = cap
-            if self._policy == BAL_HASH:
-                if len(new) == self._soff[s + 1] - self._soff[s]:
-                    t = self._keep[2 * s + 1]  # every backend healthy: reuse the all-backends table
-                else:
-                    t = make_table(o.hash_algorithm, o.table_size, tuple(topo.backend_names[i] for i in new),
-                                   tuple(self._w[i] for i in new))
-                self._keep[2 * s] = t
-                self._tab[2 * s] = NULL if t is None else <PyObject *>t
+            self._keep[2 * s] = t
+            self._tab[2 * s] = NULL if t is None else <PyObject *>t
         self.split = sp
         return 0
 
@@ -548,7 +554,11 @@ cdef class SiteBalancer:
         try:
             if self._bup[b] != bool(up):
                 self._bup[b] = bool(up)
-                self._refresh()
+                try:
+                    self._refresh()
+                except BaseException:
+                    self._bup[b] = not bool(up)
+                    raise
         finally:
             self._leave()
 
@@ -561,7 +571,11 @@ cdef class SiteBalancer:
         try:
             if self._sup[s] != bool(up):
                 self._sup[s] = bool(up)
-                self._refresh()
+                try:
+                    self._refresh()
+                except BaseException:
+                    self._sup[s] = not bool(up)
+                    raise
         finally:
             self._leave()
 
