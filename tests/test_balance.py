@@ -397,3 +397,18 @@ def test_threads_share_one_balancer(policy):
         got = sb.pick_many(np.full(W, 1, np.int32))
         assert np.bincount(got, minlength=t.n_backends)[list(members)].tolist() == \
             [t.backends[i].weight for i in members]
+
+
+def test_introspection():
+    from runiso_core import Pick, site_traffic_split
+    t = three_by_ten()
+    sb = SiteBalancer(t)
+    assert sb.split == site_traffic_split(t)
+    sb.set_backend_up(t.backend_names[0], False)
+    assert not sb.is_backend_up(0) and sb.is_site_up("pa1")
+    assert sb.split == site_traffic_split(t, backend_up=[i != 0 for i in range(30)])
+    b = sb.pick("pa3")
+    assert sb.backend_site(b) == 2 and sb.backend_name(b).startswith("pa3-")
+    assert (Pick.NO_BACKEND, Pick.OVERFLOW) == (NO_BACKEND, OVERFLOW) == (-1, -2)
+    assert sb.options.policy == "wrr" and "SiteBalancer(policy='wrr'" in repr(sb)
+    assert sb.stats.to_dict()["requests"] == 1
