@@ -412,3 +412,17 @@ def test_introspection():
     assert (Pick.NO_BACKEND, Pick.OVERFLOW) == (NO_BACKEND, OVERFLOW) == (-1, -2)
     assert sb.options.policy == "wrr" and "SiteBalancer(policy='wrr'" in repr(sb)
     assert sb.stats.to_dict()["requests"] == 1
+
+
+def test_p2c_max_load_is_ln_ln_n_not_ln_n():
+    # Balls into bins (Mitzenmacher): n requests over n backends, no releases. One random
+    # choice gives max ~ ln n / ln ln n (~5-7 at n = 4096); two choices ~ ln ln n / ln 2 + O(1) (~3).
+    n = 4096
+    t = topo({"s": [1] * n})
+    worst = 0
+    for seed in range(3):
+        sb = SiteBalancer(t, policy="p2c", seed=seed, inflight_window=None)
+        sb.pick_many(np.zeros(n, np.int32))
+        worst = max(worst, int(sb.in_flight().max()))
+    random_max = np.bincount(np.random.default_rng(0).integers(0, n, n), minlength=n).max()
+    assert worst <= 4 < random_max
