@@ -343,6 +343,27 @@ def test_weighted_rendezvous_removal_is_minimal(hashed_100k):
     assert ((before != after) == (before == "b")).all()
 
 
+@given(names=st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=4), min_size=2, max_size=15,
+                       unique=True),
+       weights=st.lists(st.sampled_from([1, 2, 3, 0.25, 10]), min_size=15, max_size=15),
+       victim=st.integers(0, 14), seed=st.integers(0, 2**32))
+@settings(max_examples=40, deadline=None)
+def test_disruption_property(names, weights, victim, seed):
+    """Any node set, any removed node: rendezvous (any weights) and ketama (equal
+    weights) move exactly the removed node's keys; Maglev moves its keys and few others."""
+    keys = np.random.default_rng(seed).integers(0, 2**64, size=5000, dtype=np.uint64)
+    gone = names[victim % len(names)]
+    for h in (RendezvousHash(dict(zip(names, weights))), KetamaRing(names),
+              MaglevTable(dict(zip(names, weights)), table_size=1009)):
+        less = h.without_node(gone)
+        before = np.array(h.nodes)[h.lookup_many(keys)]
+        after = np.array(less.nodes)[less.lookup_many(keys)]
+        moved = before != after
+        assert moved[before == gone].all() and not (after == gone).any()
+        if not isinstance(h, MaglevTable):
+            assert (moved == (before == gone)).all()
+
+
 # ---------------------------------------------------------------------------
 # determinism
 
@@ -506,7 +527,7 @@ def test_bad_nodes(cls, nodes, exc, match):
     (1, ValueError, "got 1"),
     (0, ValueError, "got 0"),
     (-7, ValueError, "got -7"),
-    (2**26 + 15, ValueError, "2\\*\\*26"),
+    (2**24 + 43, ValueError, "must be a prime in \\[2, 2\\*\\*24\\], got 16777259"),
     (5, ValueError, "table_size=5 is smaller than the number of nodes \\(6\\).*table_size=601"),
     (65537.0, TypeError, "float 65537.0"),
     (True, TypeError, "bool True"),
@@ -530,6 +551,8 @@ def test_algorithm_specific_bad_weights():
     with pytest.raises(ValueError, match="KetamaRing: weight of node 'a' must be an integer.*got 1.5"):
         KetamaRing({"a": 1.5, "b": 1})
     assert KetamaRing({"a": 3.0, "b": np.int64(1)}).weights == (3.0, 1.0)
+    with pytest.raises(ValueError, match="vnodes \\* len\\(nodes\\) = 10000 \\* 401 exceeds 4,000,000"):
+        KetamaRing([f"n{i}" for i in range(401)], vnodes=10000)
     for v in (0, -1, 10001, 2.0, True, "40"):
         with pytest.raises(ValueError, match=f"vnodes must be an int in \\[1, 10000\\], got {v!r}"):
             KetamaRing(["a"], vnodes=v)

@@ -68,9 +68,11 @@ cdef class MaglevTable(ConsistentHash):  # Maglev lookup table (Eisenbud et al.,
 
 
 cdef class RendezvousHash(ConsistentHash):  # weighted highest random weight
-    cdef uint64_t *node_hash     # XXH64(name, seed) per node, mixed with the key hash
-    cdef double *w               # weight per node
-    cdef bint weighted           # False when all weights are equal (argmax of the raw mix, no log)
+    cdef uint64_t *node_hash     # XXH64(name, seed) per node, in `order`
+    cdef int32_t *order          # node indices grouped by weight, ascending index inside a group
+    cdef int32_t *gstart         # group g is order[gstart[g]:gstart[g+1]]; n_groups + 1 entries
+    cdef double *gw              # weight of each group
+    cdef int32_t n_groups        # number of distinct weights (1: plain argmax, no log)
     cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
     cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
 

@@ -22,6 +22,7 @@ Nodes = Union[Mapping[str, float], Iterable[str]]
 
 DEFAULT_TABLE_SIZE: int
 MAX_TABLE_SIZE: int
+MAX_KETAMA_DIGESTS: int
 MAGLEV_OFFSET_SEED: int
 MAGLEV_SKIP_SEED: int
 RENDEZVOUS_NODE_SEED: int
@@ -77,7 +78,10 @@ class KetamaRing(ConsistentHash):
     bytes of its MD5, little-endian (bytes are hashed as-is, not as ``str(b)``);
     an int key is pre-hashed and its low 32 bits are the point. Weights must be
     integers (``ValueError`` otherwise); a node whose share rounds to 0 digests
-    gets no keys, as in uhashring.
+    gets no keys, as in uhashring. Removing/adding a node moves only that node's
+    keys when weights are equal; with unequal weights every node's digest count
+    ``(vnodes*N*w)//sum(w)`` changes with N and sum(w), as in uhashring.
+    ``vnodes * len(nodes)`` is capped at 4,000,000.
     """
     def __init__(self, nodes: Nodes, *, vnodes: int = 40) -> None: ...
     @property
@@ -94,7 +98,7 @@ class MaglevTable(ConsistentHash):
     (M - 1) + 1``; nodes take turns claiming the next free slot of their
     permutation, a node of weight ``w`` taking a turn in ``w / max(weights)`` of the
     rounds (Envoy's scheme). A key hash ``h`` reads slot ``h * M >> 64``.
-    ``table_size`` (M) must be a prime in [len(nodes), 2**26]; use M >= 100 *
+    ``table_size`` (M) must be a prime in [len(nodes), 2**24]; use M >= 100 *
     len(nodes) to keep shares within ~1 %. Removing one of N nodes moves about 1/N
     of the keys plus a little more (at most ~2/N).
     """
@@ -104,10 +108,13 @@ class MaglevTable(ConsistentHash):
         """M, the number of table slots (prime)."""
 
 class RendezvousHash(ConsistentHash):
-    """Weighted rendezvous / highest-random-weight hashing: node ``i`` scores
-    ``-w_i / ln(u_i)`` with ``u_i`` in (0, 1) derived from ``mix64(h ^ node_hash_i)``;
-    the highest score wins. Exact weighted shares and minimal disruption, O(N)
-    per key."""
+    """Weighted rendezvous / highest-random-weight hashing.
+
+    Node ``i`` scores ``-w_i / ln(u_i)``, ``u_i = (m_i + 0.5) / 2**52`` with
+    ``m_i = mix64(h ^ XXH64(name_i, seed=0x9E3779B97F4A7C15)) >> 12``; the highest score
+    wins. Each group of equal weight first elects its largest ``m_i`` (lowest index
+    on a tie), so only one log per distinct weight is computed. Exact weighted
+    shares and minimal disruption for any change, O(N) per key."""
     def __init__(self, nodes: Nodes) -> None: ...
 
 class JumpHash(ConsistentHash):

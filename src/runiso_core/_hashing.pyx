@@ -261,7 +261,8 @@ MAGLEV_OFFSET_SEED = 0
 MAGLEV_SKIP_SEED = 1
 RENDEZVOUS_NODE_SEED = 0x9E3779B97F4A7C15
 DEFAULT_TABLE_SIZE = 65537
-MAX_TABLE_SIZE = 2**26
+MAX_TABLE_SIZE = 2**24  # 64 MiB of int32 slots; 100 slots per node up to ~167k nodes
+MAX_KETAMA_DIGESTS = 4_000_000  # vnodes * len(nodes): bounds the continuum to 16M points
 KETAMA_REPLICAS = 4  # points per MD5 digest (libmemcached)
 
 cdef uint64_t _RDV_SEED = RENDEZVOUS_NODE_SEED
@@ -287,6 +288,7 @@ def _canonical_nodes(nodes, str cls):
     for name, w in pairs:
         if not isinstance(name, str):
             raise TypeError(f"{cls}: node names must be str, got {type(name).__name__} {name!r:.80}")
+        name = str(name)  # exact str (a subclass could override __hash__/__eq__)
         if not name:
             raise ValueError(f"{cls}: node names must be non-empty, got {name!r}")
         try:
@@ -463,6 +465,9 @@ cdef class KetamaRing(ConsistentHash):
             raise ValueError(f"KetamaRing: vnodes must be an int in [1, 10000], got {vnodes!r:.80}")
         self.vnodes = vnodes
         self._setup(nodes, "KetamaRing")
+        if vnodes * self.n_nodes > MAX_KETAMA_DIGESTS:
+            raise ValueError(f"KetamaRing: vnodes * len(nodes) = {vnodes} * {self.n_nodes} exceeds "
+                             f"{MAX_KETAMA_DIGESTS:,} digests; lower vnodes")
         for name, w in zip(self.nodes, self.weights):
             if not w.is_integer():
                 raise ValueError(f"KetamaRing: weight of node {name!r:.80} must be an integer "
@@ -614,7 +619,7 @@ cdef class MaglevTable(ConsistentHash):
         M = int(table_size)
         N = self.n_nodes
         if M < 2 or M > MAX_TABLE_SIZE:
-            raise ValueError(f"MaglevTable: table_size must be a prime in [2, 2**26], got {M}")
+            raise ValueError(f"MaglevTable: table_size must be a prime in [2, 2**24], got {M}")
         if not _is_prime(M):
             raise ValueError(f"MaglevTable: table_size must be prime, got {M} "
                              f"(nearest larger prime: {_next_prime(M)})")
@@ -697,67 +702,88 @@ cdef class MaglevTable(ConsistentHash):
 cdef class RendezvousHash(ConsistentHash):
     """Weighted rendezvous (highest random weight) hashing.
 
-    For key hash ``h`` and node i, ``m = mix64(h ^ XXH64(name_i, seed=0x9E3779B97F4A7C15))``,
-    ``u = ((m >> 12) + 0.5) / 2**52`` in (0, 1) and the score is ``-w_i / ln(u)``;
-    the key goes to the highest score (lowest index on a tie). With equal
-    weights the score is monotone in ``m >> 12``, which is compared directly.
-    O(len(nodes)) per key. Immutable: share freely between threads.
+    For key hash ``h`` and node i, ``m_i = mix64(h ^ XXH64(name_i, seed=0x9E3779B97F4A7C15)) >> 12``,
+    ``u_i = (m_i + 0.5) / 2**52`` in (0, 1) and the score is ``-w_i / ln(u_i)``; the
+    key goes to the highest score. Among nodes of equal weight the score is
+    monotone in ``m_i``, so each group of equal weight first elects its largest
+    ``m_i`` (lowest index on a tie) and only the group winners' scores are
+    computed (lowest index wins a tie): one log per distinct weight, none when
+    all weights are equal. O(len(nodes)) per key. Immutable: share freely
+    between threads.
     """
 
     def __cinit__(self, nodes):
         self.node_hash = NULL
-        self.w = NULL
+        self.order = NULL
+        self.gstart = NULL
+        self.gw = NULL
         self._setup(nodes, "RendezvousHash")
-        cdef Py_ssize_t N = self.n_nodes, i
+        cdef Py_ssize_t N = self.n_nodes, i, k
+        distinct = sorted(set(self.weights), reverse=True)
+        G = len(distinct)
         self.node_hash = <uint64_t *>PyMem_Malloc(N * sizeof(uint64_t))
-        self.w = <double *>PyMem_Malloc(N * sizeof(double))
-        if self.node_hash == NULL or self.w == NULL:
+        self.order = <int32_t *>PyMem_Malloc(N * sizeof(int32_t))
+        self.gstart = <int32_t *>PyMem_Malloc((G + 1) * sizeof(int32_t))
+        self.gw = <double *>PyMem_Malloc(G * sizeof(double))
+        if self.node_hash == NULL or self.order == NULL or self.gstart == NULL or self.gw == NULL:
             raise MemoryError()
+        gid = {w: g for g, w in enumerate(distinct)}
+        order = sorted(range(N), key=lambda j: (gid[self.weights[j]], j))
         cdef bytes nb
-        for i in range(N):
+        k = 0
+        for g in range(G):
+            self.gw[g] = distinct[g]
+            self.gstart[g] = k
+            while k < N and gid[self.weights[order[k]]] == g:
+                k += 1
+        self.gstart[G] = N
+        for k in range(N):
+            i = order[k]
             nb = self.nodes[i].encode("utf-8")
-            self.node_hash[i] = runiso_xxh64(<const char *>nb, len(nb), _RDV_SEED)
-            self.w[i] = self.weights[i]
-        self.weighted = len(set(self.weights)) > 1
+            self.order[k] = <int32_t>i
+            self.node_hash[k] = runiso_xxh64(<const char *>nb, len(nb), _RDV_SEED)
+        self.n_groups = G
 
     def __dealloc__(self):
         PyMem_Free(self.node_hash)
-        PyMem_Free(self.w)
+        PyMem_Free(self.order)
+        PyMem_Free(self.gstart)
+        PyMem_Free(self.gw)
 
     cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil:
-        return _rendezvous(self.node_hash, self.w, self.n_nodes, self.weighted, h)
+        return _rendezvous(self.node_hash, self.order, self.gstart, self.gw, self.n_groups, h)
 
     cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil:
         cdef Py_ssize_t i
         cdef const uint64_t *nh = self.node_hash
-        cdef const double *w = self.w
-        cdef int32_t N = self.n_nodes
-        if self.weighted:
-            for i in range(n):
-                out[i] = _rendezvous(nh, w, N, True, h[i])
-        else:
-            for i in range(n):
-                out[i] = _rendezvous(nh, w, N, False, h[i])
+        cdef const int32_t *order = self.order
+        cdef const int32_t *gstart = self.gstart
+        cdef const double *gw = self.gw
+        cdef int32_t G = self.n_groups
+        for i in range(n):
+            out[i] = _rendezvous(nh, order, gstart, gw, G, h[i])
 
 
-cdef inline int32_t _rendezvous(const uint64_t *nh, const double *w, int32_t N, bint weighted,
-                                uint64_t h) noexcept nogil:
-    cdef int32_t i, best = 0
-    cdef uint64_t m, bm = 0
-    cdef double s, bs = -1.0
-    if not weighted:
-        for i in range(N):
-            m = runiso_mix64(h ^ nh[i]) >> 12
-            if m > bm or i == 0:
+cdef inline int32_t _rendezvous(const uint64_t *nh, const int32_t *order, const int32_t *gstart,
+                                const double *gw, int32_t G, uint64_t h) noexcept nogil:
+    cdef int32_t g, k, bi, best = -1
+    cdef uint64_t m, bm
+    cdef double s, bs = 0.0
+    for g in range(G):
+        k = gstart[g]
+        bm = runiso_mix64(h ^ nh[k]) >> 12
+        bi = order[k]
+        for k in range(gstart[g] + 1, gstart[g + 1]):
+            m = runiso_mix64(h ^ nh[k]) >> 12
+            if m > bm:
                 bm = m
-                best = i
-        return best
-    for i in range(N):
-        m = runiso_mix64(h ^ nh[i]) >> 12
-        s = -w[i] / log((<double>m + 0.5) * 2.220446049250313e-16)
-        if s > bs:
+                bi = order[k]
+        if G == 1:
+            return bi
+        s = -gw[g] / log((<double>bm + 0.5) * 2.220446049250313e-16)
+        if best < 0 or s > bs or (s == bs and bi < best):
             bs = s
-            best = i
+            best = bi
     return best
 
 

@@ -137,22 +137,29 @@ class MaglevTable(_Base):
 
 
 class RendezvousHash(_Base):
-    """Weighted HRW: score_i = -w_i / ln(u_i), u_i = ((mix64(h ^ node_hash_i) >> 12) + 0.5) / 2**52;
-    highest score wins, lowest index on a tie; equal weights compare ``m >> 12``."""
+    """Weighted HRW: score_i = -w_i / ln(u_i), u_i = (m_i + 0.5) / 2**52 with
+    m_i = mix64(h ^ node_hash_i) >> 12; the highest score wins. Each group of equal
+    weight first elects its largest m_i (lowest index on a tie; the score is
+    monotone in m_i within the group), then the best group winner's score wins
+    (lowest index on a tie)."""
 
     def __init__(self, nodes):
         super().__init__(nodes)
         self.node_hash = [hash64(n.encode(), RENDEZVOUS_NODE_SEED) for n in self.nodes]
-        self.weighted = len(set(self.weights)) > 1
 
     def index_of_hash(self, h: int) -> int:
-        best, best_score = 0, None
-        for i, (nh, w) in enumerate(zip(self.node_hash, self.weights)):
-            m = mix64(h ^ nh) >> 12
-            score = -w / math.log((m + 0.5) * 2.0 ** -52) if self.weighted else m
-            if best_score is None or score > best_score:
-                best, best_score = i, score
-        return best
+        groups: dict[float, list[int]] = {}
+        for i, w in enumerate(self.weights):
+            groups.setdefault(w, []).append(i)
+        winners = []  # (node index, m) per weight group
+        for w, members in groups.items():
+            ms = [(mix64(h ^ self.node_hash[i]) >> 12, -i) for i in members]
+            m, neg_i = max(ms)
+            winners.append((-neg_i, m, w))
+        if len(winners) == 1:
+            return winners[0][0]
+        scored = [(-w / math.log((m + 0.5) * 2.0 ** -52), -i) for i, m, w in winners]
+        return -max(scored)[1]
 
 
 class JumpHash(_Base):
