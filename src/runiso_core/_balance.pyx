@@ -107,6 +107,20 @@ cdef class SiteBalancer:
 
     Notes
     -----
+    Which site serves a request: the integer routing table of
+    :func:`site_traffic_split` (parts per million per arrival site). "wrr" and
+    "p2c" walk it with a smooth weighted round-robin per arrival site (exact
+    proportions, deterministic); "hash" places the key in [0, 1e6) against the
+    cumulative table, own site first, so a session sticks to its site and only the
+    keys at the top of the range move when the local share shrinks.
+
+    Capacity: with ``spill_on_capacity`` each site counts the requests it got in
+    the current fixed 1-second window of the injected time (``floor(t)``); a site
+    whose count reached its healthy capacity (sum of ``capacity_rps`` of its up
+    backends) sends the request to the up site with the most headroom instead, or
+    returns ``OVERFLOW``. Windows only move forward: a request older than the
+    current window counts in it.
+
     The object is mutable (WRR state, in-flight counters, health): every method
     takes a per-object lock, so threads may share one balancer; ``pick_many``
     runs without the GIL.
