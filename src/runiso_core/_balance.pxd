@@ -56,8 +56,7 @@ cdef class SiteBalancer:
     # hash policy
     cdef list _keep                    # owns the ConsistentHash objects pointed to below
     cdef PyObject **_tab               # [2*S] borrowed: healthy table, all-backends table of each site (NULL if none)
-    # counters
-    cdef int64_t _n_req, _n_local, _n_spilled, _n_cap, _n_panic, _n_nob, _n_ovf, _n_walk, _n_unrel
+    cdef int64_t _n_req, _n_local, _n_spilled, _n_cap, _n_panic, _n_nob, _n_ovf, _n_walk, _n_unrel  # BalancerStats counters, same order
     # concurrency: lock held by every mutating section; _busy tells GIL holders to wait for it
     cdef PyThread_type_lock _lock      # per-object lock
     cdef int _busy                     # 1 while a thread owns the lock
