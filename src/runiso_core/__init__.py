@@ -17,6 +17,11 @@ from ._hashing import (
     hash64,
     hash64_many,
 )
+from ._balance import SiteBalancer
+from ._balance_base import NO_BACKEND, OVERFLOW, BalancerStats, Pick
+from .capacity import CapacityReport, Scenario, SiteLoad, capacity_report
+from .locality import TrafficSplit, site_traffic_split
+from .topology import Backend, Site, Topology
 
 try:
     __version__ = _version("runiso_core")
@@ -32,4 +37,18 @@ __all__ = [
     "RendezvousHash",
     "hash64",
     "hash64_many",
+    "Backend",
+    "BalancerStats",
+    "CapacityReport",
+    "NO_BACKEND",
+    "OVERFLOW",
+    "Pick",
+    "Scenario",
+    "Site",
+    "SiteBalancer",
+    "SiteLoad",
+    "Topology",
+    "TrafficSplit",
+    "capacity_report",
+    "site_traffic_split",
 ]
