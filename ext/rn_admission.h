@@ -1,0 +1,167 @@
+/* Admission cores over rn_tokenbucket.h and rn_keytable.h:
+ *   rn_keyed  one token bucket per key, bounded table, LRU eviction;
+ *   rn_gate   session-level admission (SessionGate).
+ * Memory is provided by the caller; no errors, no allocation, GIL-free.
+ * The pure-Python reference (src/runiso_core/_admission_py.py) follows the
+ * same steps and must take the same decisions.
+ */
+#ifndef RUNISO_ADMISSION_H
+#define RUNISO_ADMISSION_H
+
+#include <stdint.h>
+#include "rn_tokenbucket.h"
+#include "rn_keytable.h"
+
+/* How many least-recently-seen entries are checked for a full (= absent)
+ * bucket before the LRU one is evicted. */
+#define RN_RECLAIM_SCAN 8
+
+/* ------------------------------------------------------------ keyed buckets */
+typedef struct {
+    rn_keytable t;
+    rn_tb *b;           /* cap buckets */
+    rn_tb_params p;
+    rn_list lru;        /* every used entry, head = most recently seen */
+    uint64_t acquired, refused, evicted, reclaimed;
+} rn_keyed;
+
+/* Free one entry: the first bucket among the RN_RECLAIM_SCAN least recently
+ * seen that is full at `now` (forgetting it changes nothing), else the least
+ * recently seen one (its client will come back with a full bucket). */
+static inline void rn_keyed__make_room(rn_keyed *k, int64_t now) {
+    uint32_t e = k->lru.tail, n;
+    for (n = 0; n < RN_RECLAIM_SCAN && e != RN_NIL; n++) {
+        if (rn_tb_full_at(&k->b[e], &k->p, now)) {
+            rn_list_unlink(&k->lru, k->t.links, e);
+            rn_kt_remove(&k->t, e);
+            k->reclaimed++;
+            return;
+        }
+        e = k->t.links[e].prev;
+    }
+    e = k->lru.tail;
+    rn_list_unlink(&k->lru, k->t.links, e);
+    rn_kt_remove(&k->t, e);
+    k->evicted++;
+}
+
+static inline int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64_t need) {
+    uint32_t e = rn_kt_find(&k->t, key);
+    if (e == RN_NIL) {
+        if (k->t.count == k->t.cap) rn_keyed__make_room(k, now);
+        e = rn_kt_add(&k->t, key);
+        rn_tb_init(&k->b[e], k->p.cap, now);       /* absent == full */
+        rn_list_push_front(&k->lru, k->t.links, e);
+    } else {
+        rn_list_move_front(&k->lru, k->t.links, e);
+    }
+    if (rn_tb_try(&k->b[e], &k->p, now, need)) { k->acquired++; return 1; }
+    k->refused++;
+    return 0;
+}
+
+/* ------------------------------------------------------------- session gate */
+enum {
+    RN_ADMITTED_ACTIVE = 0,
+    RN_ADMITTED_NEW = 1,
+    RN_ADMITTED_PRIORITY = 2,
+    RN_SHED_NEW = 3,
+    RN_SHED_STICKY = 4
+};
+#define RN_ST_ACTIVE 0
+#define RN_ST_SHED 1
+
+typedef struct {
+    rn_keytable t;
+    int64_t *stamp;     /* cap: last request (active) or time shed (shed), ns */
+    uint8_t *state;     /* cap: RN_ST_ACTIVE / RN_ST_SHED */
+    rn_list active;     /* active sessions by last request, head = latest */
+    rn_list shed;       /* shed visitors by time shed, head = latest */
+    rn_tb bucket;       /* new-session tokens */
+    rn_tb_params bp;
+    int64_t idle_ns;    /* active while now - last request <= idle_ns */
+    int64_t shed_ns;    /* sticky while now - time shed < shed_ns */
+    int64_t now;        /* max time seen: the gate's clock never goes back */
+    uint32_t max_active;
+    uint64_t counts[5]; /* per decision code */
+    uint64_t expired;   /* active sessions ended by idle timeout */
+    uint64_t unstuck;   /* shed entries whose shed_ttl ran out */
+    uint64_t evicted_shed;  /* shed entries dropped early to make room */
+    uint64_t untracked; /* decisions taken without a table entry (table full of active sessions) */
+} rn_gate;
+
+static inline void rn_gate__drop(rn_gate *g, rn_list *l, uint32_t e) {
+    rn_list_unlink(l, g->t.links, e);
+    rn_kt_remove(&g->t, e);
+}
+
+/* Lazy expiry from the list tails: amortised O(1) per request. */
+static inline void rn_gate_expire(rn_gate *g) {
+    uint32_t e;
+    while ((e = g->active.tail) != RN_NIL && g->now - g->stamp[e] > g->idle_ns) {
+        rn_gate__drop(g, &g->active, e);
+        g->expired++;
+    }
+    while ((e = g->shed.tail) != RN_NIL && g->now - g->stamp[e] >= g->shed_ns) {
+        rn_gate__drop(g, &g->shed, e);
+        g->unstuck++;
+    }
+}
+
+/* Advance the clock to max(now, clock) and expire. */
+static inline void rn_gate_advance(rn_gate *g, int64_t now) {
+    if (now > g->now) g->now = now;
+    rn_gate_expire(g);
+}
+
+/* A new entry for `key` in state st, or RN_NIL when the table is full of
+ * active sessions (then nothing is tracked). */
+static inline uint32_t rn_gate__track(rn_gate *g, uint64_t key, uint8_t st) {
+    uint32_t e;
+    if (g->t.count == g->t.cap) {
+        if (g->shed.tail == RN_NIL) return RN_NIL;
+        rn_gate__drop(g, &g->shed, g->shed.tail);   /* oldest shed visitor forgets it was shed */
+        g->evicted_shed++;
+    }
+    e = rn_kt_add(&g->t, key);
+    g->stamp[e] = g->now;
+    g->state[e] = st;
+    rn_list_push_front(st == RN_ST_ACTIVE ? &g->active : &g->shed, g->t.links, e);
+    return e;
+}
+
+static inline uint8_t rn_gate_decide(rn_gate *g, uint64_t key, int64_t now, int priority) {
+    uint32_t e;
+    uint8_t d;
+    rn_gate_advance(g, now);
+    e = rn_kt_find(&g->t, key);
+    if (e != RN_NIL) {
+        if (g->state[e] == RN_ST_ACTIVE) {
+            g->stamp[e] = g->now;
+            rn_list_move_front(&g->active, g->t.links, e);
+            d = RN_ADMITTED_ACTIVE;
+        } else if (priority) {                       /* shed visitor with a cart: promote */
+            rn_list_unlink(&g->shed, g->t.links, e);
+            g->state[e] = RN_ST_ACTIVE;
+            g->stamp[e] = g->now;
+            rn_list_push_front(&g->active, g->t.links, e);
+            d = RN_ADMITTED_PRIORITY;
+        } else {
+            d = RN_SHED_STICKY;
+        }
+    } else if (priority) {
+        if (rn_gate__track(g, key, RN_ST_ACTIVE) == RN_NIL) g->untracked++;
+        d = RN_ADMITTED_PRIORITY;
+    } else if (g->active.size < g->max_active && rn_tb_try(&g->bucket, &g->bp, g->now, RN_NS)) {
+        /* active.size < max_active <= cap, so the table has room or shed entries to drop */
+        rn_gate__track(g, key, RN_ST_ACTIVE);
+        d = RN_ADMITTED_NEW;
+    } else {
+        if (rn_gate__track(g, key, RN_ST_SHED) == RN_NIL) g->untracked++;
+        d = RN_SHED_NEW;
+    }
+    g->counts[d]++;
+    return d;
+}
+
+#endif
