@@ -17,9 +17,16 @@
 #define RN_RECLAIM_SCAN 8
 
 /* ------------------------------------------------------------ keyed buckets */
+/* One record per key: 16 B head + 20 B bucket = 36 B (4-byte packing). */
+#pragma pack(push, 4)
 typedef struct {
-    rn_keytable t;
-    rn_tb *b;           /* cap buckets */
+    rn_kt_head h;
+    rn_tb b;
+} rn_keyed_rec;
+#pragma pack(pop)
+
+typedef struct {
+    rn_keytable t;      /* records are rn_keyed_rec */
     rn_tb_params p;
     rn_list lru;        /* every used entry, head = most recently seen */
     uint64_t acquired, refused, evicted, reclaimed;
@@ -28,19 +35,21 @@ typedef struct {
 /* Free one entry: the first bucket among the RN_RECLAIM_SCAN least recently
  * seen that is full at `now` (forgetting it changes nothing), else the least
  * recently seen one (its client will come back with a full bucket). */
+#define RN_KB(k, e) (&((rn_keyed_rec *)RN_REC(&(k)->t, e))->b)
+
 static inline void rn_keyed__make_room(rn_keyed *k, int64_t now) {
     uint32_t e = k->lru.tail, n;
     for (n = 0; n < RN_RECLAIM_SCAN && e != RN_NIL; n++) {
-        if (rn_tb_full_at(&k->b[e], &k->p, now)) {
-            rn_list_unlink(&k->lru, k->t.links, e);
+        if (rn_tb_full_at(RN_KB(k, e), &k->p, now)) {
+            rn_list_unlink(&k->lru, &k->t, e);
             rn_kt_remove(&k->t, e);
             k->reclaimed++;
             return;
         }
-        e = k->t.links[e].prev;
+        e = RN_LN(&k->t, e).prev;
     }
     e = k->lru.tail;
-    rn_list_unlink(&k->lru, k->t.links, e);
+    rn_list_unlink(&k->lru, &k->t, e);
     rn_kt_remove(&k->t, e);
     k->evicted++;
 }
@@ -50,12 +59,12 @@ static inline int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64
     if (e == RN_NIL) {
         if (k->t.count == k->t.cap) rn_keyed__make_room(k, now);
         e = rn_kt_add(&k->t, key);
-        rn_tb_init(&k->b[e], k->p.cap, now);       /* absent == full */
-        rn_list_push_front(&k->lru, k->t.links, e);
+        rn_tb_init(RN_KB(k, e), k->p.cap, now);       /* absent == full */
+        rn_list_push_front(&k->lru, &k->t, e);
     } else {
-        rn_list_move_front(&k->lru, k->t.links, e);
+        rn_list_move_front(&k->lru, &k->t, e);
     }
-    if (rn_tb_try(&k->b[e], &k->p, now, need)) { k->acquired++; return 1; }
+    if (rn_tb_try(RN_KB(k, e), &k->p, now, need)) { k->acquired++; return 1; }
     k->refused++;
     return 0;
 }
@@ -71,10 +80,15 @@ enum {
 #define RN_ST_ACTIVE 0
 #define RN_ST_SHED 1
 
+/* One record per session: 16 B head + stamp + state = 25 B, padded to 32. */
 typedef struct {
-    rn_keytable t;
-    int64_t *stamp;     /* cap: last request (active) or time shed (shed), ns */
-    uint8_t *state;     /* cap: RN_ST_ACTIVE / RN_ST_SHED */
+    rn_kt_head h;
+    int64_t stamp;      /* last request (active) or time shed (shed), ns */
+    uint8_t state;      /* RN_ST_ACTIVE / RN_ST_SHED */
+} rn_gate_rec;
+
+typedef struct {
+    rn_keytable t;      /* records are rn_gate_rec */
     rn_list active;     /* active sessions by last request, head = latest */
     rn_list shed;       /* shed visitors by time shed, head = latest */
     rn_tb bucket;       /* new-session tokens */
@@ -90,19 +104,21 @@ typedef struct {
     uint64_t untracked; /* decisions taken without a table entry (table full of active sessions) */
 } rn_gate;
 
+#define RN_GR(g, e) ((rn_gate_rec *)RN_REC(&(g)->t, e))
+
 static inline void rn_gate__drop(rn_gate *g, rn_list *l, uint32_t e) {
-    rn_list_unlink(l, g->t.links, e);
+    rn_list_unlink(l, &g->t, e);
     rn_kt_remove(&g->t, e);
 }
 
 /* Lazy expiry from the list tails: amortised O(1) per request. */
 static inline void rn_gate_expire(rn_gate *g) {
     uint32_t e;
-    while ((e = g->active.tail) != RN_NIL && g->now - g->stamp[e] > g->idle_ns) {
+    while ((e = g->active.tail) != RN_NIL && g->now - RN_GR(g, e)->stamp > g->idle_ns) {
         rn_gate__drop(g, &g->active, e);
         g->expired++;
     }
-    while ((e = g->shed.tail) != RN_NIL && g->now - g->stamp[e] >= g->shed_ns) {
+    while ((e = g->shed.tail) != RN_NIL && g->now - RN_GR(g, e)->stamp >= g->shed_ns) {
         rn_gate__drop(g, &g->shed, e);
         g->unstuck++;
     }
@@ -124,9 +140,9 @@ static inline uint32_t rn_gate__track(rn_gate *g, uint64_t key, uint8_t st) {
         g->evicted_shed++;
     }
     e = rn_kt_add(&g->t, key);
-    g->stamp[e] = g->now;
-    g->state[e] = st;
-    rn_list_push_front(st == RN_ST_ACTIVE ? &g->active : &g->shed, g->t.links, e);
+    RN_GR(g, e)->stamp = g->now;
+    RN_GR(g, e)->state = st;
+    rn_list_push_front(st == RN_ST_ACTIVE ? &g->active : &g->shed, &g->t, e);
     return e;
 }
 
@@ -136,15 +152,16 @@ static inline uint8_t rn_gate_decide(rn_gate *g, uint64_t key, int64_t now, int 
     rn_gate_advance(g, now);
     e = rn_kt_find(&g->t, key);
     if (e != RN_NIL) {
-        if (g->state[e] == RN_ST_ACTIVE) {
-            g->stamp[e] = g->now;
-            rn_list_move_front(&g->active, g->t.links, e);
+        rn_gate_rec *r = RN_GR(g, e);
+        if (r->state == RN_ST_ACTIVE) {
+            r->stamp = g->now;
+            rn_list_move_front(&g->active, &g->t, e);
             d = RN_ADMITTED_ACTIVE;
         } else if (priority) {                       /* shed visitor with a cart: promote */
-            rn_list_unlink(&g->shed, g->t.links, e);
-            g->state[e] = RN_ST_ACTIVE;
-            g->stamp[e] = g->now;
-            rn_list_push_front(&g->active, g->t.links, e);
+            rn_list_unlink(&g->shed, &g->t, e);
+            r->state = RN_ST_ACTIVE;
+            r->stamp = g->now;
+            rn_list_push_front(&g->active, &g->t, e);
             d = RN_ADMITTED_PRIORITY;
         } else {
             d = RN_SHED_STICKY;

@@ -1,9 +1,10 @@
 /* Bounded key table: an open-addressing index over a fixed pool of entries,
  * plus intrusive doubly linked lists (uint32 prev/next) over the same entries.
  *
- * - Entries are numbered 0..cap-1; the caller keeps per-entry payload in its
- *   own arrays indexed by entry number. Free entries are chained through
- *   links[i].next.
+ * - Entries are numbered 0..cap-1 and stored as fixed-size records (`stride`
+ *   bytes) that start with an rn_kt_head (key + links); the caller's payload
+ *   follows in the same record, so one lookup touches one record (one or two
+ *   cache lines). Free entries are chained through their link.next.
  * - The index is `mask + 1` (a power of two, >= cap / 0.75) uint32 slots
  *   holding an entry number or RN_NIL; linear probing from mix64(key).
  *   Deletion shifts later entries of the probe run back (no tombstones), so
@@ -17,6 +18,7 @@
 #define RUNISO_KEYTABLE_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 #include "xxh64.h"
 
@@ -33,10 +35,16 @@ typedef struct {
     uint32_t size;
 } rn_list;
 
+/* First 16 bytes of every record. */
+typedef struct {
+    uint64_t key;
+    rn_link link;
+} rn_kt_head;
+
 typedef struct {
     uint32_t *slots;  /* mask + 1 slots: entry number or RN_NIL */
-    uint64_t *keys;   /* cap: key of each used entry */
-    rn_link *links;   /* cap: list links of each entry */
+    char *recs;       /* cap records of `stride` bytes, each starting with rn_kt_head */
+    size_t stride;    /* record size in bytes */
     uint32_t mask;    /* slots - 1 */
     uint32_t cap;     /* number of entries */
     uint32_t count;   /* used entries */
@@ -52,39 +60,43 @@ static inline uint64_t rn_kt_slots_for(uint64_t cap) {
 
 static inline void rn_list_init(rn_list *l) { l->head = l->tail = RN_NIL; l->size = 0; }
 
-static inline void rn_list_push_front(rn_list *l, rn_link *ln, uint32_t i) {
-    ln[i].prev = RN_NIL;
-    ln[i].next = l->head;
-    if (l->head != RN_NIL) ln[l->head].prev = i; else l->tail = i;
+#define RN_REC(t, e) ((rn_kt_head *)((t)->recs + (size_t)(e) * (t)->stride))
+#define RN_LN(t, e) (RN_REC(t, e)->link)
+
+static inline void rn_list_push_front(rn_list *l, rn_keytable *t, uint32_t i) {
+    RN_LN(t, i).prev = RN_NIL;
+    RN_LN(t, i).next = l->head;
+    if (l->head != RN_NIL) RN_LN(t, l->head).prev = i; else l->tail = i;
     l->head = i;
     l->size++;
 }
 
-static inline void rn_list_unlink(rn_list *l, rn_link *ln, uint32_t i) {
-    uint32_t p = ln[i].prev, n = ln[i].next;
-    if (p != RN_NIL) ln[p].next = n; else l->head = n;
-    if (n != RN_NIL) ln[n].prev = p; else l->tail = p;
+static inline void rn_list_unlink(rn_list *l, rn_keytable *t, uint32_t i) {
+    uint32_t p = RN_LN(t, i).prev, n = RN_LN(t, i).next;
+    if (p != RN_NIL) RN_LN(t, p).next = n; else l->head = n;
+    if (n != RN_NIL) RN_LN(t, n).prev = p; else l->tail = p;
     l->size--;
 }
 
-static inline void rn_list_move_front(rn_list *l, rn_link *ln, uint32_t i) {
+static inline void rn_list_move_front(rn_list *l, rn_keytable *t, uint32_t i) {
     if (l->head == i) return;
-    rn_list_unlink(l, ln, i);
-    rn_list_push_front(l, ln, i);
+    rn_list_unlink(l, t, i);
+    rn_list_push_front(l, t, i);
 }
 
-/* Caller-provided arrays: slots[slot_count], keys[cap], links[cap]. */
+/* Caller-provided memory: slots[slot_count] and cap records of `stride` bytes. */
 static inline void rn_kt_init(rn_keytable *t, uint32_t *slots, uint64_t slot_count,
-                              uint64_t *keys, rn_link *links, uint32_t cap) {
+                              void *recs, size_t stride, uint32_t cap) {
     uint32_t i;
     t->slots = slots;
-    t->keys = keys;
-    t->links = links;
+    t->recs = (char *)recs;
+    t->stride = stride;
     t->mask = (uint32_t)(slot_count - 1);
     t->cap = cap;
     t->count = 0;
     memset(slots, 0xFF, (size_t)slot_count * sizeof(uint32_t));
-    for (i = 0; i < cap; i++) { links[i].prev = RN_NIL; links[i].next = i + 1 < cap ? i + 1 : RN_NIL; }
+    memset(recs, 0, (size_t)cap * stride);
+    for (i = 0; i < cap; i++) { RN_LN(t, i).prev = RN_NIL; RN_LN(t, i).next = i + 1 < cap ? i + 1 : RN_NIL; }
     t->free_head = cap ? 0 : RN_NIL;
 }
 
@@ -98,7 +110,7 @@ static inline uint32_t rn_kt_find(const rn_keytable *t, uint64_t key) {
     for (;;) {
         e = t->slots[s];
         if (e == RN_NIL) return RN_NIL;
-        if (t->keys[e] == key) return e;
+        if (RN_REC(t, e)->key == key) return e;
         s = (s + 1) & t->mask;
     }
 }
@@ -106,8 +118,8 @@ static inline uint32_t rn_kt_find(const rn_keytable *t, uint64_t key) {
 /* Add `key` (absent; count < cap). Returns its entry number. */
 static inline uint32_t rn_kt_add(rn_keytable *t, uint64_t key) {
     uint32_t e = t->free_head, s = rn_kt_home(t, key);
-    t->free_head = t->links[e].next;
-    t->keys[e] = key;
+    t->free_head = RN_LN(t, e).next;
+    RN_REC(t, e)->key = key;
     while (t->slots[s] != RN_NIL) s = (s + 1) & t->mask;
     t->slots[s] = e;
     t->count++;
@@ -116,13 +128,13 @@ static inline uint32_t rn_kt_add(rn_keytable *t, uint64_t key) {
 
 /* Remove entry e (used, already unlinked from any list): backward-shift deletion. */
 static inline void rn_kt_remove(rn_keytable *t, uint32_t e) {
-    uint32_t i = rn_kt_home(t, t->keys[e]), j, k, m = t->mask;
+    uint32_t i = rn_kt_home(t, RN_REC(t, e)->key), j, k, m = t->mask;
     while (t->slots[i] != e) i = (i + 1) & m;
     j = i;
     for (;;) {
         j = (j + 1) & m;
         if (t->slots[j] == RN_NIL) break;
-        k = rn_kt_home(t, t->keys[t->slots[j]]);
+        k = rn_kt_home(t, RN_REC(t, t->slots[j])->key);
         /* move slots[j] back to the hole at i unless its home lies cyclically in (i, j] */
         if (((j - k) & m) >= ((j - i) & m)) {
             t->slots[i] = t->slots[j];
@@ -130,8 +142,8 @@ static inline void rn_kt_remove(rn_keytable *t, uint32_t e) {
         }
     }
     t->slots[i] = RN_NIL;
-    t->links[e].prev = RN_NIL;
-    t->links[e].next = t->free_head;
+    RN_LN(t, e).prev = RN_NIL;
+    RN_LN(t, e).next = t->free_head;
     t->free_head = e;
     t->count--;
 }

@@ -111,7 +111,9 @@ def test_continuous_asker_gets_burst_plus_rate_times_T(rate, burst, step, span):
     T = Fraction(int(count - 1) * step, NS)
     bound = Fraction(round(burst * 1e9), NS) + Fraction(round(rate * 1e9), NS) * T
     assert granted <= bound
-    if step * Fraction(round(rate * 1e9), NS) <= NS and count > bound:   # asks often enough
+    # Asking at least once per token and with room for 2 tokens the bucket never sits full
+    # (with burst < 2, tokens minted while it is full between two asks are lost, as in the model).
+    if step * Fraction(round(rate * 1e9), NS) <= NS and count > bound and burst >= 2:
         assert granted >= bound - 1
 
 

@@ -34,24 +34,29 @@ cdef extern from "rn_keytable.h" nogil:
         uint32_t head       # most recent
         uint32_t tail       # least recent
         uint32_t size       # entries in the list
+    ctypedef struct rn_kt_head:
+        uint64_t key        # the key of the entry
+        rn_link link        # list links / free chain
     ctypedef struct rn_keytable:
         uint32_t *slots     # open-addressing index: entry number or RN_NIL
-        uint64_t *keys      # key per entry
-        rn_link *links      # list links per entry
+        char *recs          # entry records, each starting with rn_kt_head
+        size_t stride       # record size in bytes
         uint32_t mask       # slots - 1
         uint32_t cap        # entries
         uint32_t count      # used entries
         uint32_t free_head  # first free entry
     uint64_t rn_kt_slots_for(uint64_t cap) noexcept
     void rn_kt_init(rn_keytable *t, uint32_t *slots, uint64_t slot_count,
-                    uint64_t *keys, rn_link *links, uint32_t cap) noexcept
+                    void *recs, size_t stride, uint32_t cap) noexcept
     void rn_list_init(rn_list *l) noexcept
 
 cdef extern from "rn_admission.h" nogil:
     const int RN_RECLAIM_SCAN
+    ctypedef struct rn_keyed_rec:
+        rn_kt_head h        # key + links
+        rn_tb b             # the key's bucket
     ctypedef struct rn_keyed:
-        rn_keytable t       # keys, index, links
-        rn_tb *b            # one bucket per entry
+        rn_keytable t       # index + rn_keyed_rec records
         rn_tb_params p      # shared rate / burst
         rn_list lru         # used entries by last seen
         uint64_t acquired   # requests granted
@@ -59,10 +64,12 @@ cdef extern from "rn_admission.h" nogil:
         uint64_t evicted    # non-full buckets dropped (LRU) to make room
         uint64_t reclaimed  # full buckets dropped to make room (no effect)
     int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64_t need) noexcept
+    ctypedef struct rn_gate_rec:
+        rn_kt_head h        # key + links
+        int64_t stamp       # last request (active) / time shed (shed), ns
+        uint8_t state       # RN_ST_ACTIVE / RN_ST_SHED
     ctypedef struct rn_gate:
-        rn_keytable t       # keys, index, links
-        int64_t *stamp      # last request (active) / time shed (shed), ns
-        uint8_t *state      # RN_ST_ACTIVE / RN_ST_SHED
+        rn_keytable t       # index + rn_gate_rec records
         rn_list active      # active sessions by last request
         rn_list shed        # shed visitors by time shed
         rn_tb bucket        # new-session tokens

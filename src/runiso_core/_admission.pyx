@@ -411,20 +411,16 @@ cdef class KeyedTokenBuckets:
         self.max_keys = cap
         cdef uint64_t slots = rn_kt_slots_for(cap)
         cdef uint32_t *s = <uint32_t *>PyMem_Malloc(slots * sizeof(uint32_t))
-        cdef uint64_t *keys = <uint64_t *>PyMem_Malloc(cap * sizeof(uint64_t))
-        cdef rn_link *links = <rn_link *>PyMem_Malloc(cap * sizeof(rn_link))
-        self.k.b = <rn_tb *>PyMem_Malloc(cap * sizeof(rn_tb))
-        if s == NULL or keys == NULL or links == NULL or self.k.b == NULL:
-            PyMem_Free(s); PyMem_Free(keys); PyMem_Free(links)
+        cdef void *recs = PyMem_Malloc(cap * sizeof(rn_keyed_rec))
+        if s == NULL or recs == NULL:
+            PyMem_Free(s); PyMem_Free(recs)
             raise MemoryError()
-        rn_kt_init(&self.k.t, s, slots, keys, links, <uint32_t>cap)
+        rn_kt_init(&self.k.t, s, slots, recs, sizeof(rn_keyed_rec), <uint32_t>cap)
         rn_list_init(&self.k.lru)
 
     def __dealloc__(self):
         PyMem_Free(self.k.t.slots)
-        PyMem_Free(self.k.t.keys)
-        PyMem_Free(self.k.t.links)
-        PyMem_Free(self.k.b)
+        PyMem_Free(self.k.t.recs)
         if self._lock != NULL:
             PyThread_free_lock(self._lock)
 
@@ -482,8 +478,7 @@ cdef class KeyedTokenBuckets:
     @property
     def memory_bytes(self):
         """Bytes of the table (allocated once): entries (36 B each) + index slots (4 B each)."""
-        return <Py_ssize_t>(self.k.t.mask + 1) * sizeof(uint32_t) + self.max_keys * (
-            sizeof(uint64_t) + sizeof(rn_link) + sizeof(rn_tb))
+        return <Py_ssize_t>(self.k.t.mask + 1) * sizeof(uint32_t) + self.max_keys * sizeof(rn_keyed_rec)
 
     def __repr__(self):
         return (f"KeyedTokenBuckets(rate={self.rate!r}, burst={self.burst!r}, "
@@ -549,23 +544,17 @@ cdef class SessionGate:
         self.g.now = 0
         cdef uint64_t slots = rn_kt_slots_for(cap)
         cdef uint32_t *s = <uint32_t *>PyMem_Malloc(slots * sizeof(uint32_t))
-        cdef uint64_t *keys = <uint64_t *>PyMem_Malloc(cap * sizeof(uint64_t))
-        cdef rn_link *links = <rn_link *>PyMem_Malloc(cap * sizeof(rn_link))
-        self.g.stamp = <int64_t *>PyMem_Malloc(cap * sizeof(int64_t))
-        self.g.state = <uint8_t *>PyMem_Malloc(cap * sizeof(uint8_t))
-        if s == NULL or keys == NULL or links == NULL or self.g.stamp == NULL or self.g.state == NULL:
-            PyMem_Free(s); PyMem_Free(keys); PyMem_Free(links)
+        cdef void *recs = PyMem_Malloc(cap * sizeof(rn_gate_rec))
+        if s == NULL or recs == NULL:
+            PyMem_Free(s); PyMem_Free(recs)
             raise MemoryError()
-        rn_kt_init(&self.g.t, s, slots, keys, links, <uint32_t>cap)
+        rn_kt_init(&self.g.t, s, slots, recs, sizeof(rn_gate_rec), <uint32_t>cap)
         rn_list_init(&self.g.active)
         rn_list_init(&self.g.shed)
 
     def __dealloc__(self):
         PyMem_Free(self.g.t.slots)
-        PyMem_Free(self.g.t.keys)
-        PyMem_Free(self.g.t.links)
-        PyMem_Free(self.g.stamp)
-        PyMem_Free(self.g.state)
+        PyMem_Free(self.g.t.recs)
         if self._lock != NULL:
             PyThread_free_lock(self._lock)
 
@@ -629,9 +618,8 @@ cdef class SessionGate:
 
     @property
     def memory_bytes(self):
-        """Bytes of the table (allocated once): entries (33 B each) + index slots (4 B each)."""
-        return <Py_ssize_t>(self.g.t.mask + 1) * sizeof(uint32_t) + self.max_tracked * (
-            sizeof(uint64_t) + sizeof(rn_link) + sizeof(int64_t) + sizeof(uint8_t))
+        """Bytes of the table (allocated once): entries (32 B each) + index slots (4 B each)."""
+        return <Py_ssize_t>(self.g.t.mask + 1) * sizeof(uint32_t) + self.max_tracked * sizeof(rn_gate_rec)
 
     def __repr__(self):
         return (f"SessionGate(new_sessions_rate={self.new_sessions_rate!r}, "
