@@ -69,6 +69,30 @@ static inline int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64
     return 0;
 }
 
+/* Batch loops. Times are float seconds already validated by the caller.
+ * Lookups of request i + RN_PF_SLOT (index slot) and i + RN_PF_REC (record)
+ * are prefetched: independent keys' cache misses then overlap. */
+#define RN_PF_SLOT 16
+#define RN_PF_REC 8
+
+static inline void rn_kt__prefetch(const rn_keytable *t, const uint64_t *keys, size_t i, size_t n) {
+    if (i + RN_PF_SLOT < n)
+        __builtin_prefetch(&t->slots[rn_kt_home(t, keys[i + RN_PF_SLOT])]);
+    if (i + RN_PF_REC < n) {
+        uint32_t e = t->slots[rn_kt_home(t, keys[i + RN_PF_REC])];
+        if (e != RN_NIL) __builtin_prefetch(RN_REC(t, e));
+    }
+}
+
+static inline void rn_keyed_acquire_many(rn_keyed *k, const uint64_t *keys, const double *times,
+                                         const int64_t *needs, int64_t need, size_t n, uint8_t *out) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        rn_kt__prefetch(&k->t, keys, i, n);
+        out[i] = (uint8_t)rn_keyed_acquire(k, keys[i], rn_sec_to_ns(times[i]), needs ? needs[i] : need);
+    }
+}
+
 /* ------------------------------------------------------------- session gate */
 enum {
     RN_ADMITTED_ACTIVE = 0,
@@ -179,6 +203,15 @@ static inline uint8_t rn_gate_decide(rn_gate *g, uint64_t key, int64_t now, int 
     }
     g->counts[d]++;
     return d;
+}
+
+static inline void rn_gate_decide_many(rn_gate *g, const uint64_t *keys, const double *times,
+                                       const uint8_t *priority, size_t n, uint8_t *out) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        rn_kt__prefetch(&g->t, keys, i, n);
+        out[i] = rn_gate_decide(g, keys[i], rn_sec_to_ns(times[i]), priority[i] != 0);
+    }
 }
 
 #endif

@@ -64,6 +64,8 @@ cdef extern from "rn_admission.h" nogil:
         uint64_t evicted    # non-full buckets dropped (LRU) to make room
         uint64_t reclaimed  # full buckets dropped to make room (no effect)
     int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64_t need) noexcept
+    void rn_keyed_acquire_many(rn_keyed *k, const uint64_t *keys, const double *times,
+                               const int64_t *needs, int64_t need, size_t n, uint8_t *out) noexcept
     ctypedef struct rn_gate_rec:
         rn_kt_head h        # key + links
         int64_t stamp       # last request (active) / time shed (shed), ns
@@ -85,6 +87,8 @@ cdef extern from "rn_admission.h" nogil:
         uint64_t untracked  # decisions taken with a full table of active sessions
     void rn_gate_advance(rn_gate *g, int64_t now) noexcept
     uint8_t rn_gate_decide(rn_gate *g, uint64_t key, int64_t now, int priority) noexcept
+    void rn_gate_decide_many(rn_gate *g, const uint64_t *keys, const double *times,
+                             const uint8_t *priority, size_t n, uint8_t *out) noexcept
 
 
 @cython.final

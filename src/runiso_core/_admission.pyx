@@ -67,6 +67,7 @@ cdef tuple _DECISIONS = tuple(Decision)
 cdef double _T_LIMIT = <double>RN_T_MAX
 cdef double _MAX_RATE = 1e9    # tokens per second (nano-tokens/s must fit comfortably in int64)
 cdef double _MAX_BURST = 1e9   # tokens
+_EMPTY_I64 = np.zeros(1, dtype=np.int64)
 
 
 # ---------------------------------------------------------------- validation
@@ -181,14 +182,12 @@ cdef object _float_array(object times, str name):
     return arr
 
 
-cdef object _times_ns(object times, Py_ssize_t n, str name, str keys_name):
-    """float seconds -> int64 ns (validated), length n."""
+cdef object _times_checked(object times, Py_ssize_t n, str name, str keys_name):
+    """A validated C-contiguous float64 array of n times (seconds); cores convert to ns inline."""
     arr = _float_array(times, name)
     if arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} entries but {keys_name} has {n}: lengths must match")
     cdef const double[::1] tv = arr
-    out = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] o = out
     cdef Py_ssize_t i, bad = -1
     cdef double x
     with nogil:
@@ -197,10 +196,9 @@ cdef object _times_ns(object times, Py_ssize_t n, str name, str keys_name):
             if not (x >= 0.0 and x * 1e9 < _T_LIMIT):
                 bad = i
                 break
-            o[i] = rn_sec_to_ns(x)
     if bad >= 0:
         raise ValueError(f"{name}[{bad}] must be a finite time in seconds in [0, 4.6e9), got {tv[bad]!r}")
-    return out
+    return arr
 
 
 cdef object _needs(object n, Py_ssize_t count, int64_t cap):
@@ -352,11 +350,11 @@ cdef class TokenBucket:
         """Batch :meth:`try_acquire`: one request per time, in order. Returns a bool array."""
         tarr = _float_array(times, "times")
         cdef Py_ssize_t count = tarr.shape[0]
-        tns = _times_ns(tarr, count, "times", "times")
+        tarr = _times_checked(tarr, count, "times", "times")
         cdef int64_t need
         need, needs = _needs(n, count, self.p.cap)
-        cdef const int64_t[::1] tv = tns
-        cdef const int64_t[::1] nv = needs if needs is not None else tns
+        cdef const double[::1] tv = tarr
+        cdef const int64_t[::1] nv = needs if needs is not None else _EMPTY_I64
         cdef bint per = needs is not None
         out = np.empty(count, dtype=np.bool_)
         cdef uint8_t[::1] o = out.view(np.uint8)
@@ -365,7 +363,7 @@ cdef class TokenBucket:
         try:
             with nogil:
                 for i in range(count):
-                    o[i] = <uint8_t>rn_tb_try(&self.b, &self.p, tv[i], nv[i] if per else need)
+                    o[i] = <uint8_t>rn_tb_try(&self.b, &self.p, rn_sec_to_ns(tv[i]), nv[i] if per else need)
         finally:
             _leave(self._lock, &self._busy)
         return out
@@ -440,25 +438,21 @@ cdef class KeyedTokenBuckets:
         """
         karr = key_array(keys, True, "keys")
         cdef Py_ssize_t count = karr.shape[0]
-        tns = _times_ns(times, count, "times", "keys")
+        tarr = _times_checked(times, count, "times", "keys")
         cdef int64_t need
         need, needs = _needs(n, count, self.k.p.cap)
-        cdef const uint64_t[::1] kv = karr
-        cdef const int64_t[::1] tv = tns
-        cdef const int64_t[::1] nv = needs if needs is not None else tns
-        cdef bint per = needs is not None
         out = np.empty(count, dtype=np.bool_)
+        if count == 0:
+            return out
+        cdef const uint64_t[::1] kv = karr
+        cdef const double[::1] tv = tarr
+        cdef const int64_t[::1] nv = needs if needs is not None else _EMPTY_I64
+        cdef const int64_t *np_ = &nv[0] if needs is not None else NULL
         cdef uint8_t[::1] o = out.view(np.uint8)
-        cdef Py_ssize_t i
         _enter(self._lock, &self._busy)
         try:
             with nogil:
-                if per:
-                    for i in range(count):
-                        o[i] = <uint8_t>rn_keyed_acquire(&self.k, kv[i], tv[i], nv[i])
-                else:
-                    for i in range(count):
-                        o[i] = <uint8_t>rn_keyed_acquire(&self.k, kv[i], tv[i], need)
+                rn_keyed_acquire_many(&self.k, &kv[0], &tv[0], np_, need, <size_t>count, &o[0])
         finally:
             _leave(self._lock, &self._busy)
         return out
@@ -575,19 +569,19 @@ cdef class SessionGate:
         """
         karr = key_array(session_keys, True, "session_keys")
         cdef Py_ssize_t count = karr.shape[0]
-        tns = _times_ns(times, count, "times", "session_keys")
+        tarr = _times_checked(times, count, "times", "session_keys")
         parr = _flags(priority, count)
-        cdef const uint64_t[::1] kv = karr
-        cdef const int64_t[::1] tv = tns
-        cdef const uint8_t[::1] pv = parr
         out = np.empty(count, dtype=np.uint8)
+        if count == 0:
+            return out
+        cdef const uint64_t[::1] kv = karr
+        cdef const double[::1] tv = tarr
+        cdef const uint8_t[::1] pv = parr
         cdef uint8_t[::1] o = out
-        cdef Py_ssize_t i
         _enter(self._lock, &self._busy)
         try:
             with nogil:
-                for i in range(count):
-                    o[i] = rn_gate_decide(&self.g, kv[i], tv[i], pv[i] != 0)
+                rn_gate_decide_many(&self.g, &kv[0], &tv[0], &pv[0], <size_t>count, &o[0])
         finally:
             _leave(self._lock, &self._busy)
         return out
