@@ -35,11 +35,13 @@ typedef struct {
     uint32_t size;
 } rn_list;
 
-/* First 16 bytes of every record. */
+/* First 16 bytes of every record. 4-byte alignment: records may be 36 bytes. */
+#pragma pack(push, 4)
 typedef struct {
     uint64_t key;
     rn_link link;
 } rn_kt_head;
+#pragma pack(pop)
 
 typedef struct {
     uint32_t *slots;  /* mask + 1 slots: entry number or RN_NIL */

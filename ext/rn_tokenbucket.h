@@ -33,7 +33,7 @@
 #define RN_T_UNSET INT64_MIN            /* bucket clock not started yet */
 #define RN_T_MAX (((int64_t)1) << 62)   /* largest accepted time, ns (~146 years) */
 
-typedef unsigned __int128 rn_u128;
+__extension__ typedef unsigned __int128 rn_u128;
 
 /* Seconds -> ns, rounded to nearest (half up). Caller guarantees
  * 0 <= s and s * 1e9 < RN_T_MAX. x - i is exact: both are within 1 of each

@@ -164,8 +164,11 @@ def test_keyed_native_equals_reference_and_batch(max_keys, rate, burst, data):
     keys, times = _stream(data.draw, 12)
     ns = data.draw(st.lists(st.integers(1, int(burst)), min_size=len(keys), max_size=len(keys)))
     nat, rb = KeyedTokenBuckets(rate, burst, max_keys=max_keys), ref.KeyedTokenBuckets(rate, burst, max_keys=max_keys)
-    per = [nat.try_acquire(k, t, n) for k, t, n in zip(keys, times, ns)]
-    assert per == [rb.try_acquire(k, t, n) for k, t, n in zip(keys, times, ns)]
+    per = []
+    for k, t, n in zip(keys, times, ns):
+        assert nat.time_until(k, t, n) == rb.time_until(k, t, n)
+        per.append(nat.try_acquire(k, t, n))
+        assert per[-1] == rb.try_acquire(k, t, n)
     assert nat.stats == rb.stats and len(nat) == len(rb) <= max_keys
     batch = KeyedTokenBuckets(rate, burst, max_keys=max_keys)
     assert batch.try_acquire_many(np.array(keys, dtype=np.uint64), np.array(times), np.array(ns)).tolist() == per
@@ -225,6 +228,8 @@ def test_lru_eviction_fairness_consequence():
     k.try_acquire("c", 0.0, 2)             # nobody is full: a (least recently seen) is evicted
     assert k.stats["evicted"] == 1
     assert k.try_acquire("a", 0.0, 2)      # a comes back with a full bucket
+    assert k.time_until("a", 0.5) == 0.5 and k.time_until("a", 0.5, 2) == 1.5
+    assert k.time_until("unknown", 0.5, 2) == 0.0 and len(k) == 2   # read-only
 
 
 # ------------------------------------------------------------------ SessionGate
@@ -441,6 +446,8 @@ def test_bad_keys_and_arrays():
     with pytest.raises(TypeError, match="max_keys"):
         KeyedTokenBuckets(1, 5, max_keys=2.0)
     assert k.try_acquire_many([], []).tolist() == []
+    assert TokenBucket(1, 1).try_acquire_many([]).tolist() == []
+    assert SessionGate(**GATE).decide_many([], []).tolist() == []
     assert len(k) == 0 and k.stats["acquired"] == 0          # failed calls changed nothing
 
 

@@ -70,6 +70,8 @@ class KeyedTokenBuckets:
     def __init__(self, rate: float, burst: float, *, max_keys: int) -> None: ...
     def try_acquire(self, key: Key, now: float, n: int = 1) -> bool:
         """Take ``n`` tokens from ``key``'s bucket at ``now`` if available."""
+    def time_until(self, key: Key, now: float, n: int = 1) -> float:
+        """Seconds until ``key`` has ``n`` tokens (0.0 if it has; read-only): a ``Retry-After``."""
     def try_acquire_many(self, keys: KeyBatch, times: Times,
                          n: int | npt.NDArray[np.integer] | None = None) -> npt.NDArray[np.bool_]:
         """Batch :meth:`try_acquire` (nogil), identical to per-call in order."""

@@ -431,6 +431,18 @@ cdef class KeyedTokenBuckets:
             _wait_idle(self._lock, &self._busy)
         return rn_keyed_acquire(&self.k, h, t, need) != 0
 
+    def time_until(self, key, now, n=1):
+        """Seconds from ``now`` until ``key`` has ``n`` tokens (0.0 if it has): a Retry-After.
+
+        Read-only: an unknown key is not added and recency is not updated.
+        """
+        cdef uint64_t h = _key(key)
+        cdef int64_t t = _now_ns(now)
+        cdef int64_t need = _need(n, self.k.p.cap)
+        if self._busy:
+            _wait_idle(self._lock, &self._busy)
+        return rn_keyed_wait_ns(&self.k, h, t, need) / 1e9
+
     def try_acquire_many(self, keys, times, n=None):
         """Batch :meth:`try_acquire` (nogil loop): request i is ``(keys[i], times[i], n or n[i])``.
 
@@ -458,6 +470,8 @@ cdef class KeyedTokenBuckets:
         return out
 
     def __len__(self):
+        if self._busy:
+            _wait_idle(self._lock, &self._busy)
         return self.k.t.count
 
     @property
@@ -595,6 +609,8 @@ cdef class SessionGate:
         return self.g.active.size
 
     def __len__(self):
+        if self._busy:
+            _wait_idle(self._lock, &self._busy)
         return self.g.t.count
 
     @property

@@ -131,6 +131,16 @@ class KeyedTokenBuckets:
         self.buckets.popitem(last=False)
         self.stats["evicted"] += 1
 
+    def time_until(self, key, now: float, n: int = 1) -> float:
+        h, t, need = _key_hash(key), sec_to_ns(now), _need(n, self.cap)
+        b = self.buckets.get(h)
+        if b is None:
+            return 0.0
+        probe = _Bucket(b.tokens, b.last)
+        probe.rem = b.rem
+        probe.refill(self.rate_q, self.cap, t)
+        return probe.wait_ns(self.rate_q, need) / 1e9
+
     def try_acquire(self, key, now: float, n: int = 1) -> bool:
         h, t, need = _key_hash(key), sec_to_ns(now), _need(n, self.cap)
         b = self.buckets.get(h)
