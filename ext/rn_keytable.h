@@ -55,7 +55,7 @@ typedef struct {
 
 /* Slots for `cap` entries: power of two with load factor <= 0.75. */
 static inline uint64_t rn_kt_slots_for(uint64_t cap) {
-    uint64_t need = (cap * 4 + 2) / 3, s = 8;
+    uint64_t need = (cap * 4 + 2) / 3, s = 2;   /* need = ceil(4 cap / 3) > cap: a slot stays empty */
     while (s < need) s <<= 1;
     return s;
 }

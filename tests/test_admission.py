@@ -211,6 +211,18 @@ def test_memory_is_bounded_whatever_keys_arrive():
     assert len(k) == 1000
 
 
+@pytest.mark.parametrize("max_keys", [1, 2, 3, 7, 100, 3073, 10_000, 12_288, 12_289])
+def test_memory_per_key_at_most_48_bytes(max_keys):
+    k = KeyedTokenBuckets(1, 5, max_keys=max_keys)
+    g = SessionGate(new_sessions_rate=1, new_sessions_burst=1, max_active_sessions=1, idle_timeout=1,
+                    shed_ttl=1, max_tracked=max_keys)
+    assert k.memory_bytes / max_keys <= 48 and g.memory_bytes / max_keys <= 48
+    keys = np.arange(3 * max_keys, dtype=np.uint64)
+    k.try_acquire_many(keys, np.zeros(len(keys)))
+    g.decide_many(keys, np.zeros(len(keys)))
+    assert len(k) == max_keys and len(g) == max_keys
+
+
 def test_full_buckets_are_reclaimed_before_lru_eviction():
     k = KeyedTokenBuckets(1, 2, max_keys=2)
     assert k.try_acquire("a", 0.0, 2)      # a: empty, full again at t=2.0
