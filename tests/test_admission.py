@@ -270,11 +270,11 @@ def test_gate_walkthrough():
 @st.composite
 def arrivals(draw, n_sessions=15, n_max=250):
     keys = draw(st.lists(st.integers(0, n_sessions - 1), min_size=1, max_size=n_max))
-    gaps = draw(st.lists(st.sampled_from([0, 1, 10, 50, 100, 300, 700, 1500]),
+    gaps = draw(st.lists(st.sampled_from([0, 1, 10, 50, 100, 300, 700, 1500, -40, -400]),
                          min_size=len(keys), max_size=len(keys)))
     prio = draw(st.lists(st.booleans().map(lambda b: b and draw(st.integers(0, 9)) == 0),
                          min_size=len(keys), max_size=len(keys)))
-    times = (np.cumsum(gaps) / 1000.0).tolist()   # ms steps
+    times = (np.maximum(np.cumsum(gaps), 0) / 1000.0).tolist()   # ms steps, sometimes backwards
     return keys, times, prio
 
 
@@ -310,7 +310,9 @@ def test_gate_invariants(cfg, stream):
     idle = cfg["idle_timeout"]
     admitted_at = {}          # session -> time of its last request while admitted (and tracked)
     new_times = []
+    clock = 0.0
     for k, t, p in zip(keys, times, prio):
+        clock = t = max(clock, t)      # the gate's clock is the largest time seen
         active_before = g.active_sessions(t)
         untracked_before = g.stats["untracked"]
         d = g.decide(k, t, priority=p)
