@@ -55,6 +55,7 @@ static inline void rn_keyed__make_room(rn_keyed *k, int64_t now) {
 }
 
 static inline int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64_t need) {
+    int ok;
     uint32_t e = rn_kt_find(&k->t, key);
     if (e == RN_NIL) {
         if (k->t.count == k->t.cap) rn_keyed__make_room(k, now);
@@ -64,9 +65,10 @@ static inline int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64
     } else {
         rn_list_move_front(&k->lru, &k->t, e);
     }
-    if (rn_tb_try(RN_KB(k, e), &k->p, now, need)) { k->acquired++; return 1; }
-    k->refused++;
-    return 0;
+    ok = rn_tb_try(RN_KB(k, e), &k->p, now, need);
+    k->acquired += (uint64_t)ok;
+    k->refused += (uint64_t)!ok;
+    return ok;
 }
 
 /* ns until `need` nano-tokens are in key's bucket at `now` (0 if absent: an

@@ -97,18 +97,19 @@ static inline void rn_tb_refill(rn_tb *b, const rn_tb_params *p, int64_t now) {
     if (b->last == RN_T_UNSET) { b->last = now; return; }
     el = now - b->last;
     b->last = now;
-    if (b->tokens >= p->cap) { b->rem = 0; return; }
     if (el >= p->fill_ns) { b->tokens = p->cap; b->rem = 0; return; }
-    t = b->tokens + rn_tb__mint(p, el, &b->rem);
-    if (t >= p->cap) { t = p->cap; b->rem = 0; }
-    b->tokens = t;
+    t = b->tokens + rn_tb__mint(p, el, &b->rem);   /* a full bucket needs no special case */
+    b->rem = t >= p->cap ? 0 : b->rem;
+    b->tokens = t >= p->cap ? p->cap : t;
 }
 
 /* Take `need` nano-tokens at `now` if available. */
 static inline int rn_tb_try(rn_tb *b, const rn_tb_params *p, int64_t now, int64_t need) {
+    int ok;
     rn_tb_refill(b, p, now);
-    if (b->tokens >= need) { b->tokens -= need; return 1; }
-    return 0;
+    ok = b->tokens >= need;
+    b->tokens -= ok ? need : 0;   /* branch-free: the outcome is unpredictable */
+    return ok;
 }
 
 /* Would the bucket be full at `now`? (read-only) */
