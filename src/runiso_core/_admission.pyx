@@ -9,9 +9,12 @@ number of nano-tokens per second, and a refill over ``el`` ns mints
 ``(el * rate + carry) // 1e9`` nano-tokens with the remainder carried to the
 next refill (128-bit product, elapsed time capped at the time to refill the
 burst, so nothing overflows). Refilling in many small steps therefore mints
-exactly what one big step would: over any interval T a bucket grants at most
-``burst + rate * T`` tokens and a client that asks continuously gets exactly
-that (to one token). Time going backwards mints nothing and never raises: the
+exactly what one big step would, and every decision equals the continuous
+model ``tokens(t) = min(burst, tokens(t0) + rate * (t - t0))`` evaluated in
+exact rationals (for the quantised rate and ns times): over any interval T a
+bucket grants at most ``burst + rate * T`` tokens, and a client that asks
+continuously gets exactly that (to one token; as in any token bucket, tokens
+that arrive while the bucket is full are lost). Time going backwards mints nothing and never raises: the
 bucket keeps the largest time it has seen.
 
 Thread safety
