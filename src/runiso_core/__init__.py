@@ -22,6 +22,7 @@ from ._balance_base import NO_BACKEND, OVERFLOW, BalancerStats, Pick
 from .capacity import CapacityReport, Scenario, SiteLoad, capacity_report
 from .locality import TrafficSplit, site_traffic_split
 from .topology import Backend, Site, Topology
+from ._admission import Decision, KeyedTokenBuckets, SessionGate, TokenBucket
 
 try:
     __version__ = _version("runiso_core")
@@ -51,4 +52,8 @@ __all__ = [
     "TrafficSplit",
     "capacity_report",
     "site_traffic_split",
+    "TokenBucket",
+    "KeyedTokenBuckets",
+    "SessionGate",
+    "Decision",
 ]
