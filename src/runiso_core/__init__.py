@@ -9,6 +9,7 @@ over numpy arrays (for replay) that gives identical answers.
 from importlib.metadata import PackageNotFoundError, version as _version
 
 from ._hashing import hash64, hash64_many
+from ._cache import CacheStats, LRUCache, S3FIFOCache, SieveCache
 
 try:
     __version__ = _version("runiso_core")
@@ -19,4 +20,8 @@ __all__ = [
     "__version__",
     "hash64",
     "hash64_many",
+    "CacheStats",
+    "LRUCache",
+    "SieveCache",
+    "S3FIFOCache",
 ]
