@@ -660,6 +660,19 @@ cdef class _Cache:
         """'unset', 'simulator' or 'proxy'."""
         return ("unset", "simulator", "proxy")[self._mode]
 
+    def _queue_of(self, key):
+        """Testing aid: 'main', 'small', 'ghost' or None for a key's slot."""
+        cdef uint32_t s = rc_find(&self._c, key_hash(key, True, "key"))
+        if s == RC_NIL:
+            return None
+        return {Q_MAIN: "main", Q_SMALL: "small", Q_GHOST: "ghost"}[self._c.e[s].q]
+
+    def _hand(self):
+        """Testing aid: the key under the SIEVE hand, or None (start at the tail)."""
+        if self._c.hand == RC_NIL:
+            return None
+        return self._c.e[self._c.hand].key
+
     def memory_bytes(self):
         """Bytes of C memory held by the engine (+ proxy object arrays)."""
         return (self._c.cap * sizeof(rc_entry) + (self._c.mask + 1) * 8
