@@ -34,7 +34,7 @@ cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
     bint PyBytes_CheckExact(object o)
     bint PyFloat_CheckExact(object o)
-    unsigned long long PyLong_AsUnsignedLongLong(object o) except? <unsigned long long>-1
+    unsigned long long PyLong_AsUnsignedLongLong(object o) noexcept
     long long PyLong_AsLongLong(object o) except? -1
     double PyFloat_AS_DOUBLE(object o)
     PyObject *PyErr_Occurred()
