@@ -28,6 +28,13 @@
 #include <string.h>
 #include "xxh64.h"
 
+#if defined(__GNUC__)
+#define RC_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define RC_ALWAYS_INLINE static inline
+#endif
+
+
 #define RC_NIL 0xFFFFFFFFu
 #define RC_NEVER INT64_MAX          /* expiry of an entry without TTL */
 #define RC_TTL_DEFAULT (-1)         /* "use the cache's default TTL" */
@@ -361,8 +368,8 @@ static inline int rc_evict_s3(rc_cache *c) {
     return rc_s3_evict_small(c);
 }
 
-static inline int rc_evict_one(rc_cache *c) {
-    switch (c->policy) {
+RC_ALWAYS_INLINE int rc_evict_one_p(rc_cache *c, const int policy) {
+    switch (policy) {
     case RC_LRU: return rc_evict_lru(c);
     case RC_SIEVE: return rc_evict_sieve(c);
     default: return rc_evict_s3(c);
@@ -370,10 +377,14 @@ static inline int rc_evict_one(rc_cache *c) {
 }
 
 /* Evict until `extra` more bytes and `extra_n` more entries fit. */
-static inline int rc_make_room(rc_cache *c, int64_t extra, int64_t extra_n) {
+RC_ALWAYS_INLINE int rc_make_room_p(rc_cache *c, const int policy, int64_t extra, int64_t extra_n) {
     while (c->n > 0 && (c->bytes + extra > c->cap_bytes || c->n + extra_n > c->max_entries))
-        if (rc_evict_one(c) != 0) return -1;
+        if (rc_evict_one_p(c, policy) != 0) return -1;
     return 0;
+}
+
+static inline int rc_make_room(rc_cache *c, int64_t extra, int64_t extra_n) {
+    return rc_make_room_p(c, c->policy, extra, extra_n);
 }
 
 static inline int64_t rc_expiry(const rc_cache *c, int64_t now, int64_t ttl) {
@@ -393,8 +404,8 @@ static inline uint32_t rc_peek(const rc_cache *c, uint64_t key, int64_t now) {
     return s;
 }
 
-static inline void rc_touch(rc_cache *c, uint32_t s) {
-    switch (c->policy) {
+RC_ALWAYS_INLINE void rc_touch_p(rc_cache *c, const int policy, uint32_t s) {
+    switch (policy) {
     case RC_LRU:
         if (c->head[Q_MAIN] != s) { rc_unlink(c, s); rc_push_head(c, Q_MAIN, s); }
         break;
@@ -406,6 +417,8 @@ static inline void rc_touch(rc_cache *c, uint32_t s) {
         break;
     }
 }
+
+static inline void rc_touch(rc_cache *c, uint32_t s) { rc_touch_p(c, c->policy, s); }
 
 /* get: a hit promotes and counts (byte_hits += stored size); an expired
    entry is reclaimed (expired). Returns the slot or RC_NIL (-1 never). */
@@ -445,8 +458,16 @@ static inline int rc_resize(rc_cache *c, uint32_t s, int64_t size) {
 /* access (get-or-insert, counted) or put (insert-or-update, not counted as
    a hit or miss; resets the TTL). Returns 1 hit, 0 miss, -1 out of memory.
    *out = slot now holding the key, or RC_NIL when it is not resident. */
+RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
+                                 int64_t now, int64_t ttl, int op, uint32_t *out);
+
 static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now,
                             int64_t ttl, int op, uint32_t *out) {
+    return rc_access_p(c, c->policy, key, size, now, ttl, op, out);
+}
+
+RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
+                                 int64_t now, int64_t ttl, int op, uint32_t *out) {
     uint64_t h = runiso_mix64(key);
     uint32_t s = rc_find_h(c, key, h);
     int ghost_hit = 0;
@@ -467,7 +488,7 @@ static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now
             return rc_drop(c, s);
         } else {
             if (op == RC_OP_ACCESS) { c->hits++; c->byte_hits += size; }
-            rc_touch(c, s);
+            rc_touch_p(c, policy, s);
             if (op == RC_OP_PUT) e->expire = rc_expiry(c, now, ttl);
             if (size != e->size) {
                 if (rc_resize(c, s, size) != 0) return -1;
@@ -480,15 +501,15 @@ static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now
     if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
     if (size > c->cap_bytes) { c->too_large++; return 0; }
     int q = Q_MAIN;
-    if (c->policy == RC_S3FIFO) {
+    if (policy == RC_S3FIFO) {
         if (size > c->small_bytes_cap) { c->too_large++; return 0; }
         /* libCacheSim refuses a non-ghost object as large as the small queue */
         if (!ghost_hit && c->cap_bytes != INT64_MAX && size >= c->small_bytes_cap) {
             c->too_large++; return 0;
         }
     }
-    if (rc_make_room(c, size, 1) != 0) return -1;
-    if (c->policy == RC_S3FIFO && !ghost_hit) {
+    if (rc_make_room_p(c, policy, size, 1) != 0) return -1;
+    if (policy == RC_S3FIFO && !ghost_hit) {
         if (c->has_evicted || (c->qbytes[Q_SMALL] < c->small_bytes_cap && c->qn[Q_SMALL] < c->small_n_cap))
             q = Q_SMALL;
     }
@@ -532,19 +553,39 @@ static inline void rc_clear(rc_cache *c) {
 
 /* Batch replay. sizes/times/ttls may be NULL (1 / c->now / default).
    ttls[i] < 0 means default, RC_NEVER means no expiry. Returns 0 or -1. */
-static inline int rc_access_many(rc_cache *c, const uint64_t *keys, int64_t n,
-                                 const int64_t *sizes, const int64_t *times,
-                                 const int64_t *ttls, uint8_t *out) {
+#define RC_PREFETCH_AHEAD 8
+
+RC_ALWAYS_INLINE int rc_access_many_p(rc_cache *c, const int policy, const uint64_t *keys,
+                                      int64_t n, const int64_t *sizes, const int64_t *times,
+                                      const int64_t *ttls, uint8_t *out) {
     uint32_t s;
     int64_t now = c->now;
     for (int64_t i = 0; i < n; i++) {
+#if defined(__GNUC__)
+        /* the index bucket of a request a few steps ahead: hides most of the
+           cache-miss latency of random keys */
+        if (i + RC_PREFETCH_AHEAD < n)
+            __builtin_prefetch(&c->tab[runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) & c->mask]);
+#endif
         int64_t t = ttls ? (ttls[i] < 0 ? RC_TTL_DEFAULT : ttls[i]) : RC_TTL_DEFAULT;
         if (times) now = times[i];
-        int r = rc_access(c, keys[i], sizes ? sizes[i] : 1, now, t, RC_OP_ACCESS, &s);
+        int r = rc_access_p(c, policy, keys[i], sizes ? sizes[i] : 1, now, t, RC_OP_ACCESS, &s);
         if (r < 0) return -1;
         out[i] = (uint8_t)r;
     }
     return 0;
+}
+
+/* Batch replay. sizes/times/ttls may be NULL (1 / c->now / default).
+   ttls[i] < 0 means default, RC_NEVER means no expiry. Returns 0 or -1. */
+static inline int rc_access_many(rc_cache *c, const uint64_t *keys, int64_t n,
+                                 const int64_t *sizes, const int64_t *times,
+                                 const int64_t *ttls, uint8_t *out) {
+    switch (c->policy) {
+    case RC_LRU: return rc_access_many_p(c, RC_LRU, keys, n, sizes, times, ttls, out);
+    case RC_SIEVE: return rc_access_many_p(c, RC_SIEVE, keys, n, sizes, times, ttls, out);
+    default: return rc_access_many_p(c, RC_S3FIFO, keys, n, sizes, times, ttls, out);
+    }
 }
 
 #endif /* RUNISO_CACHE_H */

@@ -349,6 +349,38 @@ cdef class _Cache:
             raise MemoryError(f"{self._name}: out of memory")
         return r == 1
 
+    @cython.always_allow_keywords(False)  # METH_O: the cheapest CPython call
+    def access_fast(self, key):
+        """access_fast(key)
+
+        ``access(key)`` with size 1, the latest time and the default TTL,
+        through the cheapest Python call (one positional argument): the
+        per-call fast path for replay loops and memoiser-style use.
+
+        Returns
+        -------
+        bool
+            True on a hit; on a miss the key is inserted.
+        """
+        cdef uint64_t k
+        cdef uint32_t s
+        cdef int r
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_SIM:
+            self._set_mode(MODE_SIM)
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
+        else:
+            k = key_hash(key, True, "key")
+        r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        return r == 1
+
     def access_many(self, keys, sizes=None, times=None, ttls=None):
         """access_many(keys, sizes=None, times=None, ttls=None)
 
