@@ -38,6 +38,7 @@
 #define RC_NIL 0xFFFFFFFFu
 #define RC_NEVER INT64_MAX          /* expiry of an entry without TTL */
 #define RC_TTL_DEFAULT (-1)         /* "use the cache's default TTL" */
+#define RC_MAX_SLOTS 0x80000000u    /* slots (resident + ghost) per cache */
 
 enum { RC_LRU = 0, RC_SIEVE = 1, RC_S3FIFO = 2 };
 /* queue ids: Q_MAIN is the only list of LRU/SIEVE */
@@ -146,11 +147,13 @@ static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t ma
     uint64_t ghost = 0;
     if (policy == RC_S3FIFO) {
         ghost = (uint64_t)(c->ghost_n_cap < c->ghost_bytes_cap ? c->ghost_n_cap : c->ghost_bytes_cap);
-        if (ghost > 0xFFFFFFF0u) ghost = 0xFFFFFFF0u;
+        if (ghost > RC_MAX_SLOTS) ghost = RC_MAX_SLOTS;
     }
-    if (res > 0xFFFFFFF0u) res = 0xFFFFFFF0u;
+    /* <= 2^31 slots keeps the index <= 2^32 buckets, so a bucket's 32-bit
+       tag also holds its home position */
+    if (res > RC_MAX_SLOTS) res = RC_MAX_SLOTS;
     uint64_t ms = res + ghost + 1;
-    if (ms > 0xFFFFFFF0u) ms = 0xFFFFFFF0u;
+    if (ms > RC_MAX_SLOTS) ms = RC_MAX_SLOTS;
     c->max_slots = (uint32_t)ms;
     uint32_t cap = c->max_slots < 64 ? c->max_slots : 64;
     c->e = (rc_entry *)malloc((size_t)cap * sizeof(rc_entry));
@@ -169,8 +172,11 @@ static inline void rc_free(rc_cache *c) {
 /* ------------------------------------------------------------------ */
 /* index                                                               */
 
+/* A bucket is (hi << 32) | (slot + 1) with hi = mix64(key) >> 32. The
+   home position is hi & mask, so deletion never reads entries; the bits of
+   hi above the mask filter probes before the entry's key is compared. */
 static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
-    uint64_t i = h & c->mask, tag = h >> 32;
+    uint64_t tag = h >> 32, i = tag & c->mask;
     for (;;) {
         uint64_t b = c->tab[i];
         if (b == 0) return RC_NIL;
@@ -187,7 +193,7 @@ static inline uint32_t rc_find(const rc_cache *c, uint64_t key) {
 }
 
 static inline void rc_tab_put(rc_cache *c, uint64_t h, uint32_t s) {
-    uint64_t i = h & c->mask;
+    uint64_t i = (h >> 32) & c->mask;
     while (c->tab[i] != 0) i = (i + 1) & c->mask;
     c->tab[i] = ((h >> 32) << 32) | ((uint64_t)s + 1);
 }
@@ -195,14 +201,14 @@ static inline void rc_tab_put(rc_cache *c, uint64_t h, uint32_t s) {
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static inline void rc_tab_del(rc_cache *c, uint32_t s) {
     uint64_t h = runiso_mix64(c->e[s].key);
-    uint64_t i = h & c->mask, want = (uint64_t)s + 1;
+    uint64_t i = (h >> 32) & c->mask, want = (uint64_t)s + 1;
     while ((c->tab[i] & 0xFFFFFFFFu) != want) i = (i + 1) & c->mask;
     uint64_t j = i;
     for (;;) {
         j = (j + 1) & c->mask;
         uint64_t b = c->tab[j];
         if (b == 0) break;
-        uint64_t home = runiso_mix64(c->e[(uint32_t)b - 1].key) & c->mask;
+        uint64_t home = (b >> 32) & c->mask;
         /* move b into the hole at i unless its home lies cyclically in (i, j] */
         int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_range) { c->tab[i] = b; i = j; }
@@ -422,24 +428,28 @@ static inline void rc_touch(rc_cache *c, uint32_t s) { rc_touch_p(c, c->policy, 
 
 /* get: a hit promotes and counts (byte_hits += stored size); an expired
    entry is reclaimed (expired). Returns the slot or RC_NIL (-1 never). */
-static inline int rc_get(rc_cache *c, uint64_t key, int64_t now, uint32_t *out) {
+/* get at a slot found by rc_find (RC_NIL / ghost: a miss). */
+static inline int rc_get_at(rc_cache *c, uint32_t s, int64_t now, uint32_t *out) {
     c->now = now;
-    uint32_t s = rc_find(c, key);
     *out = RC_NIL;
     if (s != RC_NIL && c->e[s].q != Q_GHOST) {
         if (now >= c->e[s].expire) {
             c->expired++;
-            if (rc_drop(c, s) != 0) return -1;
-        } else {
-            rc_touch(c, s);
-            c->hits++;
-            c->byte_hits += c->e[s].size;
-            *out = s;
-            return 1;
+            c->misses++;
+            return rc_drop(c, s) != 0 ? -1 : 0;
         }
+        rc_touch(c, s);
+        c->hits++;
+        c->byte_hits += c->e[s].size;
+        *out = s;
+        return 1;
     }
     c->misses++;
     return 0;
+}
+
+static inline int rc_get(rc_cache *c, uint64_t key, int64_t now, uint32_t *out) {
+    return rc_get_at(c, rc_find(c, key), now, out);
 }
 
 /* Resize a resident entry in place, then evict until it fits. The entry
@@ -565,7 +575,7 @@ RC_ALWAYS_INLINE int rc_access_many_p(rc_cache *c, const int policy, const uint6
         /* the index bucket of a request a few steps ahead: hides most of the
            cache-miss latency of random keys */
         if (i + RC_PREFETCH_AHEAD < n)
-            __builtin_prefetch(&c->tab[runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) & c->mask]);
+            __builtin_prefetch(&c->tab[(runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) >> 32) & c->mask]);
 #endif
         int64_t t = ttls ? (ttls[i] < 0 ? RC_TTL_DEFAULT : ttls[i]) : RC_TTL_DEFAULT;
         if (times) now = times[i];

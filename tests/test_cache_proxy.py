@@ -385,3 +385,25 @@ def test_threads_proxy_and_batch_readers():
         t.join()
     assert not errors
     assert len(c) == 300 and c.stats.hits + c.stats.misses == 60_000
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_index_stress_against_dict(cls):
+    # growth (64 -> 8192 slots), wrap-around probing and backward-shift deletion,
+    # checked against a plain dict with no eviction in play (capacity never reached)
+    rng = np.random.default_rng(4)
+    c = cls(max_entries=5000)
+    ref = {}
+    keys = rng.integers(0, 6000, 60_000).tolist()
+    ops = rng.random(60_000).tolist()
+    for k, op in zip(keys, ops):
+        if op < 0.55:
+            if len(ref) < 4000 or k in ref:
+                c.put(k, k * 2)
+                ref[k] = k * 2
+        elif op < 0.85:
+            assert c.pop(k, None) == ref.pop(k, None)
+        else:
+            assert c.peek(k) == ref.get(k)
+    assert len(c) == len(ref) and sorted(c) == sorted(ref)
+    assert all(c.peek(k) == v for k, v in ref.items())

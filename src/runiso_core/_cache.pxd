@@ -63,6 +63,7 @@ cdef extern from "runiso_cache.h" nogil:
     uint32_t rc_find(const rc_cache *c, uint64_t key)
     uint32_t rc_peek(const rc_cache *c, uint64_t key, int64_t now)
     int rc_get(rc_cache *c, uint64_t key, int64_t now, uint32_t *out)
+    int rc_get_at(rc_cache *c, uint32_t s, int64_t now, uint32_t *out)
     int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now,
                   int64_t ttl, int op, uint32_t *out)
     int rc_drop(rc_cache *c, uint32_t s)
@@ -95,3 +96,4 @@ cdef class _Cache:
     cdef list _drain(self)
     cdef int _notify(self, list pairs) except -1
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE
+    cdef bint _same_key(self, uint32_t s, object key) except -1

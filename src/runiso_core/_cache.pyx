@@ -281,14 +281,24 @@ cdef class _Cache:
             raise err
         return 0
 
+    cdef bint _same_key(self, uint32_t s, object key) except -1:
+        # The stored key object of a resident proxy slot equals `key`.
+        cdef PyObject *stored
+        if s >= self._ocap:
+            return False
+        stored = self._keys[s]
+        if stored == NULL:
+            return False
+        if stored == <PyObject *>key:
+            return True
+        return <object>stored == key
+
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE:
         # Resident, unexpired slot whose stored key equals `key`, else RC_NIL.
         cdef uint32_t s = rc_peek(&self._c, k, now)
         if s == RC_NIL:
             return RC_NIL
-        if s < self._ocap and self._keys[s] != NULL and <object>self._keys[s] == key:
-            return s
-        return RC_NIL
+        return s if self._same_key(s, key) else RC_NIL
 
     cdef int64_t _now(self, object now) except? -1:
         cdef double d
@@ -481,19 +491,26 @@ cdef class _Cache:
             self._wait_idle()
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
-        k = key_hash(key, True, "key")
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
+        else:
+            k = key_hash(key, True, "key")
         nkey = _norm_key(key)
         cdef int64_t sz = _size_arg(size, "size")
-        cdef int64_t tt = _ttl_to_ns(ttl, "ttl", True)
-        cdef int64_t t = self._now(now)
+        cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
+        cdef int64_t t = self._c.now if now is None else self._now(now)
         old = rc_find(&self._c, k)
-        if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
-                and self._keys[old] != NULL and not (<object>self._keys[old] == nkey):
+        if old != RC_NIL and self._c.e[old].q != Q_GHOST and self._keys[old] != NULL \
+                and not self._same_key(old, nkey):
             # a different key with the same 64-bit hash: it gives way
             self._c.evictions += 1
             rc_drop(&self._c, old)
         r = rc_access(&self._c, k, sz, t, tt, RC_OP_PUT, &s)
-        pairs = self._drain()
+        if self._c.log_n:
+            pairs = self._drain()
         if r < 0:
             raise MemoryError(f"{self._name}: out of memory")
         if s != RC_NIL:
@@ -507,38 +524,44 @@ cdef class _Cache:
             Py_INCREF(value)
             self._vals[s] = <PyObject *>value
         prev = None
-        self._notify(pairs)
+        if pairs is not None:
+            self._notify(pairs)
         return s != RC_NIL
 
     def get(self, key, default=None, *, now=None):
         """get(key, default=None, *, now=None)
 
-        The cached value (a hit: promotes the entry) or ``default`` (a miss;
-        an expired entry is reclaimed and counted as ``expired``).
+        The cached value (a hit: promotes the entry; ``byte_hits`` grows by its
+        stored size) or ``default`` (a miss; an expired entry is reclaimed and
+        counted as ``expired``).
         """
         cdef uint64_t k
-        cdef uint32_t s
+        cdef uint32_t s, found
         cdef int64_t t
+        cdef int r
         if self._busy:
             self._wait_idle()
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
-        k = key_hash(key, True, "key")
-        t = self._now(now)
-        s = rc_find(&self._c, k)
-        if s != RC_NIL and self._c.e[s].q != Q_GHOST and s < self._ocap and self._keys[s] != NULL \
-                and not (<object>self._keys[s] == key):
-            self._c.misses += 1
-            self._c.now = t
-            return default
-        rc_get(&self._c, k, t, &s)
-        pairs = self._drain()
-        if s != RC_NIL:
-            value = <object>self._vals[s]
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
         else:
-            value = default
-        self._notify(pairs)
-        return value
+            k = key_hash(key, True, "key")
+        t = self._c.now if now is None else self._now(now)
+        found = rc_find(&self._c, k)
+        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, key):
+            found = RC_NIL                  # a different key with the same 64-bit hash
+        r = rc_get_at(&self._c, found, t, &s)
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        if s != RC_NIL:
+            return <object>self._vals[s]
+        if self._c.log_n:
+            self._notify(self._drain())     # an expired entry was reclaimed
+        return default
 
     def peek(self, key, default=None, *, now=None):
         """peek(key, default=None, *, now=None)
