@@ -1,8 +1,8 @@
 /* runiso_cache.h: the metadata engine behind runiso_core._cache.
  *
  * One table design shared by three eviction policies (LRU, SIEVE, S3-FIFO):
- *   - a slot pool of 40-byte entries (key, size, expiry, two uint32 links,
- *     queue id, frequency bits), grown by doubling up to a hard bound;
+ *   - a slot pool of 32-byte entries (key, expiry, two uint32 links, 48-bit
+ *     size, queue id, frequency bits), grown by doubling up to a hard bound;
  *   - an open-addressing index (linear probing, backward-shift deletion, no
  *     tombstones, load <= 2/3) of 8-byte buckets: 32-bit tag of the mixed
  *     key + slot + 1;
@@ -39,6 +39,7 @@
 #define RC_NEVER INT64_MAX          /* expiry of an entry without TTL */
 #define RC_TTL_DEFAULT (-1)         /* "use the cache's default TTL" */
 #define RC_MAX_SLOTS 0x80000000u    /* slots (resident + ghost) per cache */
+#define RC_MAX_SIZE ((int64_t)1 << 48) /* object sizes are < 2**48 bytes */
 
 enum { RC_LRU = 0, RC_SIEVE = 1, RC_S3FIFO = 2 };
 /* queue ids: Q_MAIN is the only list of LRU/SIEVE */
@@ -48,13 +49,13 @@ enum { RC_OP_ACCESS = 0, RC_OP_PUT = 1 };
 
 typedef struct {
     uint64_t key;       /* the 64-bit key (hash64 of str/bytes, or the int) */
-    int64_t size;       /* bytes charged to the cache */
     int64_t expire;     /* ns; RC_NEVER = no TTL */
     uint32_t prev;      /* newer neighbour (toward head), RC_NIL at head */
     uint32_t next;      /* older neighbour (toward tail); free-list link */
-    uint8_t q;          /* Q_MAIN / Q_SMALL / Q_GHOST / Q_FREE */
-    uint8_t freq;       /* SIEVE visited bit; S3-FIFO frequency (capped 3) */
-} rc_entry;             /* 40 bytes with padding */
+    uint64_t size : 48; /* bytes charged to the cache (< 2**48, checked at the boundary) */
+    uint64_t q : 8;     /* Q_MAIN / Q_SMALL / Q_GHOST / Q_FREE */
+    uint64_t freq : 8;  /* SIEVE visited bit; S3-FIFO frequency (capped 3) */
+} rc_entry;             /* 32 bytes */
 
 typedef struct {
     int policy;
@@ -265,7 +266,7 @@ static inline void rc_push_head(rc_cache *c, int q, uint32_t s) {
     e->next = c->head[q];
     if (c->head[q] != RC_NIL) c->e[c->head[q]].prev = s; else c->tail[q] = s;
     c->head[q] = s;
-    c->qbytes[q] += e->size;
+    c->qbytes[q] += (int64_t)e->size;
     c->qn[q] += 1;
 }
 
@@ -274,7 +275,7 @@ static inline void rc_unlink(rc_cache *c, uint32_t s) {
     int q = e->q;
     if (e->prev != RC_NIL) c->e[e->prev].next = e->next; else c->head[q] = e->next;
     if (e->next != RC_NIL) c->e[e->next].prev = e->prev; else c->tail[q] = e->prev;
-    c->qbytes[q] -= e->size;
+    c->qbytes[q] -= (int64_t)e->size;
     c->qn[q] -= 1;
 }
 
@@ -283,7 +284,7 @@ static inline void rc_unlink(rc_cache *c, uint32_t s) {
 static inline int rc_drop(rc_cache *c, uint32_t s) {
     if (c->policy == RC_SIEVE && c->hand == s) c->hand = c->e[s].prev;
     rc_unlink(c, s);
-    c->bytes -= c->e[s].size;
+    c->bytes -= (int64_t)c->e[s].size;
     c->n -= 1;
     rc_tab_del(c, s);
     rc_slot_release(c, s);
@@ -318,12 +319,12 @@ static inline int rc_evict_sieve(rc_cache *c) {
 static inline void rc_ghost_add(rc_cache *c, uint32_t s) {
     /* s is already unlinked from small and still indexed; keep its key only */
     rc_entry *e = &c->e[s];
-    if (e->size > c->ghost_bytes_cap || c->ghost_n_cap < 1) {
+    if ((int64_t)e->size > c->ghost_bytes_cap || c->ghost_n_cap < 1) {
         rc_tab_del(c, s);
         rc_slot_release(c, s);
         return;
     }
-    while (c->qn[Q_GHOST] > 0 && (c->qbytes[Q_GHOST] + e->size > c->ghost_bytes_cap ||
+    while (c->qn[Q_GHOST] > 0 && (c->qbytes[Q_GHOST] + (int64_t)e->size > c->ghost_bytes_cap ||
                                   c->qn[Q_GHOST] + 1 > c->ghost_n_cap))
         rc_ghost_drop(c, c->tail[Q_GHOST]);
     e->freq = 0;
@@ -339,7 +340,7 @@ static inline int rc_s3_evict_small(rc_cache *c) {
             c->e[s].freq = 0;
             rc_push_head(c, Q_MAIN, s);
         } else {
-            c->bytes -= c->e[s].size;
+            c->bytes -= (int64_t)c->e[s].size;
             c->n -= 1;
             c->evictions++;
             if (rc_log(c, s) != 0) return -1;
@@ -440,7 +441,7 @@ static inline int rc_get_at(rc_cache *c, uint32_t s, int64_t now, uint32_t *out)
         }
         rc_touch(c, s);
         c->hits++;
-        c->byte_hits += c->e[s].size;
+        c->byte_hits += (int64_t)c->e[s].size;
         *out = s;
         return 1;
     }
@@ -457,8 +458,8 @@ static inline int rc_get(rc_cache *c, uint64_t key, int64_t now, uint32_t *out) 
    and no larger than the capacity). */
 static inline int rc_resize(rc_cache *c, uint32_t s, int64_t size) {
     rc_entry *e = &c->e[s];
-    int64_t d = size - e->size;
-    e->size = size;
+    int64_t d = size - (int64_t)e->size;
+    e->size = (uint64_t)size;
     c->bytes += d;
     c->qbytes[e->q] += d;
     if (d > 0) return rc_make_room(c, 0, 0);
@@ -500,7 +501,7 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
             if (op == RC_OP_ACCESS) { c->hits++; c->byte_hits += size; }
             rc_touch_p(c, policy, s);
             if (op == RC_OP_PUT) e->expire = rc_expiry(c, now, ttl);
-            if (size != e->size) {
+            if (size != (int64_t)e->size) {
                 if (rc_resize(c, s, size) != 0) return -1;
                 if (c->e[s].q == Q_FREE || c->e[s].q == Q_GHOST || c->e[s].key != key) s = RC_NIL;
             }
@@ -527,7 +528,7 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
     if (s == RC_NIL) return -1;
     rc_entry *e = &c->e[s];
     e->key = key;
-    e->size = size;
+    e->size = (uint64_t)size;
     e->expire = rc_expiry(c, now, ttl);
     e->freq = 0;
     rc_tab_put(c, runiso_mix64(key), s);

@@ -13,14 +13,16 @@ cdef extern from "runiso_cache.h" nogil:
     int Q_MAIN, Q_SMALL, Q_GHOST, Q_FREE
     int RC_OP_ACCESS, RC_OP_PUT
 
-    ctypedef struct rc_entry:
+    int64_t RC_MAX_SIZE
+
+    ctypedef struct rc_entry:  # 32 bytes; size/q/freq are C bit-fields (read only here)
         uint64_t key         # 64-bit key
-        int64_t size         # bytes charged
         int64_t expire       # ns, RC_NEVER = no TTL
         uint32_t prev        # newer neighbour
         uint32_t next        # older neighbour / free-list link
-        uint8_t q            # queue id
-        uint8_t freq         # visited bit / frequency
+        uint64_t size        # bytes charged (48-bit field)
+        uint8_t q            # queue id (8-bit field)
+        uint8_t freq         # visited bit / frequency (8-bit field)
 
     ctypedef struct rc_cache:
         int policy           # RC_LRU / RC_SIEVE / RC_S3FIFO

@@ -105,8 +105,8 @@ cdef inline int64_t _size_arg(object size, str argname) except -1:
         raise TypeError(f"{argname} must be an int >= 1, got {size!r:.80}")
     else:
         v = size.__index__()
-    if v < 1:
-        raise ValueError(f"{argname} must be >= 1, got {v}")
+    if v < 1 or v >= RC_MAX_SIZE:
+        raise ValueError(f"{argname} must be in [1, 2**48), got {v}")
     return v
 
 
@@ -427,9 +427,9 @@ cdef class _Cache:
         cdef const int64_t *lp = NULL
         if sizes is not None:
             sa = _int_column(sizes, n, "sizes")
-            if n and sa.min() < 1:
-                i = int(np.argmax(sa < 1))
-                raise ValueError(f"sizes must be >= 1, got sizes[{i}] = {sa[i]}")
+            if n and (sa.min() < 1 or sa.max() >= RC_MAX_SIZE):
+                i = int(np.argmax((sa < 1) | (sa >= RC_MAX_SIZE)))
+                raise ValueError(f"sizes must be in [1, 2**48), got sizes[{i}] = {sa[i]}")
             sv = sa
             if n:
                 sp = &sv[0]
