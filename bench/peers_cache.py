@@ -238,16 +238,22 @@ def miss_table(traces, tmpdir):
         distinct = len(np.unique(keys))
         cases = [(f"{frac:.0%} objs", max(10, int(distinct * frac)), None) for frac in (0.01, 0.1)]
         if sizes is not None:
-            first = np.unique(keys, return_index=True)[1]
+            uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
             total = int(sizes[first].sum())          # bytes of the distinct objects
             cases.append(("10% bytes", max(1, total // 10), sizes))
+            # libcachesim keeps an object's first size on hits; with one size per
+            # key both simulators must agree exactly
+            cases.append(("10% bytes, 1st size/key", max(1, total // 10), sizes[first][inv.ravel()]))
         path = None
         if lcs is not None:
             path = pathlib.Path(tmpdir) / f"{tname}.bin"
             write_oracle(path, keys, None)
             if sizes is not None:
-                spath = pathlib.Path(tmpdir) / f"{tname}.sized.bin"
-                write_oracle(spath, keys, np.minimum(sizes, 2**32 - 1))
+                spaths = {}
+                for label, _, sz in cases:
+                    if sz is not None:
+                        spaths[label] = pathlib.Path(tmpdir) / f"{tname}.{len(spaths)}.bin"
+                        write_oracle(spaths[label], keys, np.minimum(sz, 2**32 - 1))
         for label, cap, sz in cases:
             for name, cls, lname in POLICIES:
                 kw = {"capacity_bytes": cap} if sz is not None else {"max_entries": cap}
@@ -255,7 +261,7 @@ def miss_table(traces, tmpdir):
                 ours = 1.0 - c.access_many(keys, sizes=sz).mean()
                 theirs = None
                 if path is not None:
-                    theirs = lcs_replay(spath if sz is not None else path, lname, cap)[0]
+                    theirs = lcs_replay(spaths[label] if sz is not None else path, lname, cap)[0]
                 rows.append((tname, label, cap, name, ours, theirs))
     return rows
 
