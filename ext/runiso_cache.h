@@ -414,7 +414,16 @@ static inline uint32_t rc_peek(const rc_cache *c, uint64_t key, int64_t now) {
 RC_ALWAYS_INLINE void rc_touch_p(rc_cache *c, const int policy, uint32_t s) {
     switch (policy) {
     case RC_LRU:
-        if (c->head[Q_MAIN] != s) { rc_unlink(c, s); rc_push_head(c, Q_MAIN, s); }
+        if (c->head[Q_MAIN] != s) {
+            /* move to head; queue totals are unchanged */
+            rc_entry *e = &c->e[s];
+            c->e[e->prev].next = e->next;              /* s is not the head */
+            if (e->next != RC_NIL) c->e[e->next].prev = e->prev; else c->tail[Q_MAIN] = e->prev;
+            e->prev = RC_NIL;
+            e->next = c->head[Q_MAIN];
+            c->e[c->head[Q_MAIN]].prev = s;
+            c->head[Q_MAIN] = s;
+        }
         break;
     case RC_SIEVE:
         c->e[s].freq = 1;

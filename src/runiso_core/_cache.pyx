@@ -674,6 +674,8 @@ cdef class _Cache:
     def stats(self):
         """A :class:`CacheStats` snapshot."""
         cdef rc_cache *c = &self._c
+        if self._busy:
+            self._wait_idle()
         req = c.hits + c.misses
         breq = c.byte_hits + c.byte_misses
         return CacheStats(hits=c.hits, misses=c.misses, byte_hits=c.byte_hits,
