@@ -15,5 +15,10 @@ def main() -> None:
     routing cores (hashing, admission, cache, balancing) behind it."""
 
 
+from .cli_cache import cache as _cache_group  # noqa: E402
+
+main.add_command(_cache_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
