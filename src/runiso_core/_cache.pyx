@@ -282,7 +282,9 @@ cdef class _Cache:
         return 0
 
     cdef bint _same_key(self, uint32_t s, object key) except -1:
-        # The stored key object of a resident proxy slot equals `key`.
+        # The stored key object of a resident proxy slot equals `key`. Both are
+        # exact str/bytes/int (_norm_key), so no Python code runs here and no
+        # other thread can take the GIL between the lookup and its use.
         cdef PyObject *stored
         if s >= self._ocap:
             return False
@@ -503,8 +505,8 @@ cdef class _Cache:
         cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
         cdef int64_t t = self._c.now if now is None else self._now(now)
         old = rc_find(&self._c, k)
-        if old != RC_NIL and self._c.e[old].q != Q_GHOST and self._keys[old] != NULL \
-                and not self._same_key(old, nkey):
+        if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
+                and self._keys[old] != NULL and not self._same_key(old, nkey):
             # a different key with the same 64-bit hash: it gives way
             self._c.evictions += 1
             rc_drop(&self._c, old)
@@ -550,9 +552,10 @@ cdef class _Cache:
                 k = key_hash(key, True, "key")
         else:
             k = key_hash(key, True, "key")
+        nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
         t = self._c.now if now is None else self._now(now)
         found = rc_find(&self._c, k)
-        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, key):
+        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
             found = RC_NIL                  # a different key with the same 64-bit hash
         r = rc_get_at(&self._c, found, t, &s)
         if r < 0:
@@ -575,7 +578,7 @@ cdef class _Cache:
             self._set_mode(MODE_PROXY)
         cdef uint64_t k = key_hash(key, True, "key")
         cdef int64_t t = self._c.now if now is None else self._now(now)
-        cdef uint32_t s = self._find_exact(key, k, t)
+        cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
         if s == RC_NIL:
             return default
         return <object>self._vals[s]
@@ -592,7 +595,7 @@ cdef class _Cache:
             self._set_mode(MODE_PROXY)
         cdef uint64_t k = key_hash(key, True, "key")
         cdef int64_t t = self._c.now if now is None else self._now(now)
-        cdef uint32_t s = self._find_exact(key, k, t)
+        cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
         if s == RC_NIL:
             if default is _MISSING:
                 raise KeyError(key)
@@ -625,7 +628,7 @@ cdef class _Cache:
             self._wait_idle()
         cdef uint64_t k = key_hash(key, True, "key")
         if self._mode == MODE_PROXY:
-            return self._find_exact(key, k, self._c.now) != RC_NIL
+            return self._find_exact(_norm_key(key), k, self._c.now) != RC_NIL
         return rc_peek(&self._c, k, self._c.now) != RC_NIL
 
     def __len__(self):
