@@ -40,9 +40,9 @@ def _counters(c):
 
 
 @pytest.mark.parametrize("native,ref", PAIRS, ids=IDS)
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(kw=bounds, default_ttl=st.sampled_from([None, 1.0, 5.0]),
-       reqs=st.lists(request, max_size=150), sized=st.booleans(), timed=st.booleans())
+       reqs=st.lists(request, min_size=10, max_size=250), sized=st.booleans(), timed=st.booleans())
 def test_native_equals_reference(native, ref, kw, default_ttl, reqs, sized, timed):
     keys, sizes, times, ttls = _columns(reqs)
     r = ref(default_ttl=default_ttl, **kw)
