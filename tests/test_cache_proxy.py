@@ -36,6 +36,7 @@ def test_mapping_basics(cls):
     with pytest.raises(KeyError):
         del c[7]
     assert sorted(map(repr, c)) == [repr(b"b")]
+    assert c.items() == [(b"b", [2])] and c.values() == [[2]]
     s = c.stats
     assert isinstance(s, CacheStats) and s.entries == 1 and s.bytes == 3
     assert (s.hits, s.misses) == (3, 2)

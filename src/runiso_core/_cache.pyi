@@ -93,11 +93,15 @@ class _Cache:
     def __contains__(self, key: object) -> bool:
         """Resident and unexpired at the latest time seen; no side effects."""
     def __len__(self) -> int:
-        """Resident entries."""
+        """Resident entries (an expired entry counts until it is reclaimed)."""
     def __iter__(self) -> Iterator[Any]:
         """Resident keys, newest first (key objects in proxy mode, uint64 ints in simulator mode)."""
     def keys(self) -> list[Any]:
         """Resident keys, newest first."""
+    def items(self) -> list[tuple[Any, Any]]:
+        """Resident ``(key, value)`` pairs, newest first (values None in simulator mode)."""
+    def values(self) -> list[Any]:
+        """Resident values, newest first."""
     def clear(self) -> None:
         """Drop every entry (no callbacks); stats are kept."""
     @property
@@ -126,7 +130,10 @@ class _Cache:
 class LRUCache(_Cache):
     """Least-recently-used cache under a byte and/or entry bound, with TTLs and stats.
 
-    Hit/miss decisions equal ``cachetools.LRUCache(maxsize, getsizeof)``.
+    Hit/miss decisions equal ``cachetools.LRUCache(maxsize, getsizeof)`` request by
+    request, size changes on hits included; where cachetools raises "value too
+    large" and keeps the old value, an object above the capacity is not admitted
+    and a resident copy is dropped (``too_large``).
     ``on_evict(key, value)`` (proxy mode) runs after the cache is consistent for
     every entry the cache drops by itself (eviction, expiry, too large, hash
     collision); all callbacks run, then the first exception propagates.

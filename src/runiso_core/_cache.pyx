@@ -655,6 +655,28 @@ cdef class _Cache:
         """List of resident keys, newest first."""
         return list(self)
 
+    def items(self):
+        """List of resident ``(key, value)`` pairs, newest first (values are None in simulator mode)."""
+        if self._busy:
+            self._wait_idle()
+        cdef list out = []
+        cdef uint32_t s
+        cdef int q
+        for q in (Q_MAIN, Q_SMALL):
+            s = self._c.head[q]
+            while s != RC_NIL:
+                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] != NULL:
+                    out.append((<object>self._keys[s],
+                                <object>self._vals[s] if self._vals[s] != NULL else None))
+                else:
+                    out.append((self._c.e[s].key, None))
+                s = self._c.e[s].next
+        return out
+
+    def values(self):
+        """List of resident values, newest first."""
+        return [v for _, v in self.items()]
+
     def clear(self):
         """Drop every entry (no eviction callbacks); stats are kept."""
         cdef uint32_t i
@@ -813,7 +835,12 @@ cdef class LRUCache(_Cache):
 
     Least-recently-used cache under a byte and/or entry bound, with TTLs and
     stats. Hit/miss decisions equal ``cachetools.LRUCache`` (``maxsize`` =
-    bound, ``getsizeof`` = size). Thread-safe (per-object lock).
+    bound, ``getsizeof`` = size), request by request, including a size change
+    on a hit (the entry is promoted, then the least recent others are evicted
+    until it fits). One deliberate difference: where cachetools raises
+    ``ValueError("value too large")`` and keeps the old value, an object above
+    the capacity is not admitted, any resident copy is dropped (a stale value
+    is never served) and ``too_large`` is counted. Thread-safe (per-object lock).
     """
 
     def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None):
