@@ -2,7 +2,7 @@
  *
  * One table design shared by three eviction policies (LRU, SIEVE, S3-FIFO):
  *   - a slot pool of 32-byte entries (key, expiry, two uint32 links, 48-bit
- *     size, queue id, frequency bits), grown by doubling up to a hard bound;
+ *     size, queue id, frequency bits), grown by x1.25 up to a hard bound;
  *   - an open-addressing index (linear probing, backward-shift deletion, no
  *     tombstones, load <= 2/3) of 8-byte buckets: 32-bit tag of the mixed
  *     key + slot + 1;
@@ -96,11 +96,16 @@ typedef struct {
 /* ------------------------------------------------------------------ */
 /* setup                                                               */
 
-static inline int rc_alloc_table(rc_cache *c, uint32_t cap) {
-    /* load factor <= 2/3: with 8-byte buckets the index costs <= 24 bytes
-       per slot, so entry + index stays <= 64 bytes per slot */
+/* Index size for `cap` slots: load factor <= 2/3, so with 8-byte buckets the
+   index costs <= 24 bytes per slot (entry + index <= 56 bytes per slot). */
+static inline uint64_t rc_table_size(uint32_t cap) {
     uint64_t tsize = 16;
     while (tsize < (uint64_t)cap + (uint64_t)cap / 2 + 1) tsize <<= 1;
+    return tsize;
+}
+
+static inline int rc_alloc_table(rc_cache *c, uint32_t cap) {
+    uint64_t tsize = rc_table_size(cap);
     uint64_t *t = (uint64_t *)calloc(tsize, sizeof(uint64_t));
     if (t == NULL) return -1;
     free(c->tab);
@@ -219,13 +224,21 @@ static inline void rc_tab_del(rc_cache *c, uint32_t s) {
 
 static inline int rc_grow(rc_cache *c) {
     if (c->cap >= c->max_slots) return -1;
-    uint64_t nc = (uint64_t)c->cap * 2;
+    /* x1.25: byte-bounded caches do not know their entry count, so keep the
+       slack of the slot pool small (amortised O(1) all the same) */
+    uint64_t nc = (uint64_t)c->cap + c->cap / 4 + 64;
     if (nc > c->max_slots) nc = c->max_slots;
+    /* allocate both before changing anything: a failure leaves the cache intact */
+    uint64_t tsize = rc_table_size((uint32_t)nc);
+    uint64_t *t = (uint64_t *)calloc(tsize, sizeof(uint64_t));
+    if (t == NULL) return -1;
     rc_entry *ne = (rc_entry *)realloc(c->e, (size_t)nc * sizeof(rc_entry));
-    if (ne == NULL) return -1;
+    if (ne == NULL) { free(t); return -1; }
     c->e = ne;
     c->cap = (uint32_t)nc;
-    if (rc_alloc_table(c, c->cap) != 0) return -1;
+    free(c->tab);
+    c->tab = t;
+    c->mask = tsize - 1;
     for (uint32_t s = 0; s < c->n_used; s++)
         if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_mix64(c->e[s].key), s);
     return 0;
