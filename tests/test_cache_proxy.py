@@ -259,6 +259,7 @@ def test_per_call_validation(cls):
     with pytest.raises(ValueError, match="key"):
         c.access(2**64)
     assert c.stats.hits + c.stats.misses == 0 and len(c) == 0
+    assert c.mode == "unset"            # failed calls fix no mode
     p = cls(max_entries=4)
     with pytest.raises(TypeError, match="key"):
         p.put({}, 1)
@@ -268,6 +269,7 @@ def test_per_call_validation(cls):
         p.get(None)
     with pytest.raises(TypeError, match="key"):
         [] in p
+    assert p.mode == "unset"
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
@@ -301,6 +303,7 @@ def test_batch_validation(cls):
     with pytest.raises(TypeError, match="keys"):
         c.access_many("abc")
     assert c.stats.hits + c.stats.misses == 0
+    assert c.mode == "unset"
     assert c.access_many(np.zeros(0, dtype=np.uint64)).shape == (0,)
     out = c.access_many(k, sizes=[1, 1, 1, 1, 1], times=[0, 1, 2, 3, 4], ttls=[np.nan] * 5)
     assert out.dtype == np.bool_ and out.shape == (5,)

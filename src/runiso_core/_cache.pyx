@@ -344,8 +344,6 @@ cdef class _Cache:
         cdef int r
         if self._busy:
             self._wait_idle()
-        if self._mode != MODE_SIM:
-            self._set_mode(MODE_SIM)
         if PyLong_CheckExact(key):
             k = PyLong_AsUnsignedLongLong(key)
             if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
@@ -356,6 +354,8 @@ cdef class _Cache:
         sz = _size_arg(size, "size")
         t = self._c.now if now is None else self._now(now)
         tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
+        if self._mode != MODE_SIM:
+            self._set_mode(MODE_SIM)
         r = rc_access(&self._c, k, sz, t, tt, RC_OP_ACCESS, &s)
         if r < 0:
             raise MemoryError(f"{self._name}: out of memory")
@@ -379,8 +379,6 @@ cdef class _Cache:
         cdef int r
         if self._busy:
             self._wait_idle()
-        if self._mode != MODE_SIM:
-            self._set_mode(MODE_SIM)
         if PyLong_CheckExact(key):
             k = PyLong_AsUnsignedLongLong(key)
             if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
@@ -388,6 +386,8 @@ cdef class _Cache:
                 k = key_hash(key, True, "key")
         else:
             k = key_hash(key, True, "key")
+        if self._mode != MODE_SIM:
+            self._set_mode(MODE_SIM)
         r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
         if r < 0:
             raise MemoryError(f"{self._name}: out of memory")
@@ -417,7 +417,8 @@ cdef class _Cache:
         """
         if self._busy:
             self._wait_idle()
-        self._set_mode(MODE_SIM)
+        if self._mode == MODE_PROXY:
+            self._set_mode(MODE_SIM)    # raises: a proxy cache is not a simulator
         karr = key_array(keys, True, "keys")
         cdef Py_ssize_t n = karr.shape[0]
         cdef const uint64_t[::1] kv = karr
@@ -445,6 +446,7 @@ cdef class _Cache:
             lv = lns
             if n:
                 lp = &lv[0]
+        self._set_mode(MODE_SIM)
         out = np.zeros(n, dtype=np.bool_)
         cdef uint8_t[::1] ov = out.view(np.uint8)
         cdef int r = 0
@@ -491,8 +493,8 @@ cdef class _Cache:
         cdef object prev = None
         if self._busy:
             self._wait_idle()
-        if self._mode != MODE_PROXY:
-            self._set_mode(MODE_PROXY)
+        if self._mode == MODE_SIM:
+            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         if PyLong_CheckExact(key):
             k = PyLong_AsUnsignedLongLong(key)
             if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
@@ -504,6 +506,8 @@ cdef class _Cache:
         cdef int64_t sz = _size_arg(size, "size")
         cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
         cdef int64_t t = self._c.now if now is None else self._now(now)
+        if self._mode != MODE_PROXY:
+            self._set_mode(MODE_PROXY)
         old = rc_find(&self._c, k)
         if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
                 and self._keys[old] != NULL and not self._same_key(old, nkey):
@@ -543,8 +547,8 @@ cdef class _Cache:
         cdef int r
         if self._busy:
             self._wait_idle()
-        if self._mode != MODE_PROXY:
-            self._set_mode(MODE_PROXY)
+        if self._mode == MODE_SIM:
+            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         if PyLong_CheckExact(key):
             k = PyLong_AsUnsignedLongLong(key)
             if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
@@ -554,6 +558,8 @@ cdef class _Cache:
             k = key_hash(key, True, "key")
         nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
         t = self._c.now if now is None else self._now(now)
+        if self._mode != MODE_PROXY:
+            self._set_mode(MODE_PROXY)
         found = rc_find(&self._c, k)
         if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
             found = RC_NIL                  # a different key with the same 64-bit hash
@@ -574,8 +580,8 @@ cdef class _Cache:
         """
         if self._busy:
             self._wait_idle()
-        if self._mode != MODE_PROXY:
-            self._set_mode(MODE_PROXY)
+        if self._mode == MODE_SIM:
+            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         cdef uint64_t k = key_hash(key, True, "key")
         cdef int64_t t = self._c.now if now is None else self._now(now)
         cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
@@ -591,8 +597,8 @@ cdef class _Cache:
         """
         if self._busy:
             self._wait_idle()
-        if self._mode != MODE_PROXY:
-            self._set_mode(MODE_PROXY)
+        if self._mode == MODE_SIM:
+            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         cdef uint64_t k = key_hash(key, True, "key")
         cdef int64_t t = self._c.now if now is None else self._now(now)
         cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
