@@ -417,3 +417,19 @@ def test_index_stress_against_dict(cls):
             assert c.peek(k) == ref.get(k)
     assert len(c) == len(ref) and sorted(c) == sorted(ref)
     assert all(c.peek(k) == v for k, v in ref.items())
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_cycles_through_values_are_collected(cls):
+    class V:
+        pass
+
+    c = cls(max_entries=4, on_evict=lambda k, v: None)
+    v = V()
+    v.cache = c            # value -> cache -> value
+    c["a"] = v
+    r = weakref.ref(v)
+    rc = weakref.ref(c)
+    del v, c
+    gc.collect()
+    assert r() is None and rc() is None

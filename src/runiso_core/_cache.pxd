@@ -78,14 +78,15 @@ cdef extern from "runiso_cache.h" nogil:
 
 cdef class _Cache:
     cdef rc_cache _c               # the engine
-    cdef PyObject **_keys          # proxy mode: key object per slot (owned refs)
-    cdef PyObject **_vals          # proxy mode: value per slot (owned refs)
+    cdef list _keys                # proxy mode: key object per slot, None = empty (lists: the GC sees cycles)
+    cdef list _vals                # proxy mode: value per slot
     cdef uint32_t _ocap            # length of _keys/_vals
     cdef int _mode                 # 0 unset, 1 simulator, 2 proxy
     cdef int _busy                 # a GIL-free batch is running
     cdef PyThread_type_lock _lock  # held while _busy
     cdef object _on_evict          # callable(key, value) or None
     cdef str _name                 # class name for messages
+    cdef object __weakref__        # weak references allowed
 
     cdef _setup(self, int policy, object capacity_bytes, object max_entries, object default_ttl,
                 object on_evict, int move_threshold, double small_ratio, double ghost_ratio)

@@ -13,8 +13,7 @@ The engine (slot pool, open-addressing index, intrusive lists) is plain C in
 ``ext/runiso_cache.h``; ``_cache_py.py`` is the pure-Python reference.
 """
 cimport cython
-from cpython.ref cimport PyObject, Py_XINCREF, Py_XDECREF, Py_INCREF
-from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
+from cpython.ref cimport PyObject
 from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock,
                                PyThread_acquire_lock, PyThread_release_lock,
                                WAIT_LOCK, NOWAIT_LOCK)
@@ -134,12 +133,13 @@ cdef inline object _norm_key(object key):
     return int(key.__index__())
 
 
+@cython.no_gc_clear  # the slot lists must outlive a GC pass (callbacks may still read them)
 cdef class _Cache:
     """Shared machinery of LRUCache, SieveCache and S3FIFOCache (not public)."""
 
     def __cinit__(self, *args, **kwargs):
-        self._keys = NULL
-        self._vals = NULL
+        self._keys = []
+        self._vals = []
         self._ocap = 0
         self._mode = MODE_UNSET
         self._busy = 2  # "not initialised": every method goes through _wait_idle
@@ -149,13 +149,6 @@ cdef class _Cache:
         memset(&self._c, 0, sizeof(rc_cache))
 
     def __dealloc__(self):
-        cdef uint32_t i
-        if self._keys != NULL:
-            for i in range(self._ocap):
-                Py_XDECREF(self._keys[i])
-                Py_XDECREF(self._vals[i])
-            PyMem_Free(self._keys)
-            PyMem_Free(self._vals)
         rc_free(&self._c)
         if self._lock != NULL:
             PyThread_free_lock(self._lock)
@@ -223,23 +216,13 @@ cdef class _Cache:
         return 0
 
     cdef int _sync_objs(self) except -1:
-        # Grow the parallel key/value arrays to the engine's slot count.
-        cdef uint32_t n = self._c.cap, i
-        cdef PyObject **nk
-        cdef PyObject **nv
+        # Grow the parallel key/value lists to the engine's slot count.
+        cdef uint32_t n = self._c.cap
         if n <= self._ocap:
             return 0
-        nk = <PyObject **>PyMem_Realloc(self._keys, n * sizeof(PyObject *))
-        if nk == NULL:
-            raise MemoryError()
-        self._keys = nk
-        nv = <PyObject **>PyMem_Realloc(self._vals, n * sizeof(PyObject *))
-        if nv == NULL:
-            raise MemoryError()
-        self._vals = nv
-        for i in range(self._ocap, n):
-            self._keys[i] = NULL
-            self._vals[i] = NULL
+        pad = [None] * (n - self._ocap)
+        self._keys.extend(pad)
+        self._vals.extend(pad)
         self._ocap = n
         return 0
 
@@ -252,13 +235,11 @@ cdef class _Cache:
         cdef object k, v
         for i in range(self._c.log_n):
             s = self._c.log[i]
-            if s < self._ocap and self._keys[s] != NULL:
-                k = <object>self._keys[s]
-                v = <object>self._vals[s] if self._vals[s] != NULL else None
-                Py_XDECREF(self._keys[s])
-                Py_XDECREF(self._vals[s])
-                self._keys[s] = NULL
-                self._vals[s] = NULL
+            if s < self._ocap and self._keys[s] is not None:
+                k = self._keys[s]
+                v = self._vals[s]
+                self._keys[s] = None        # k, v keep them alive until the callback
+                self._vals[s] = None
                 if out is None:
                     out = []
                 out.append((k, v))
@@ -285,15 +266,14 @@ cdef class _Cache:
         # The stored key object of a resident proxy slot equals `key`. Both are
         # exact str/bytes/int (_norm_key), so no Python code runs here and no
         # other thread can take the GIL between the lookup and its use.
-        cdef PyObject *stored
         if s >= self._ocap:
             return False
         stored = self._keys[s]
-        if stored == NULL:
+        if stored is None:
             return False
-        if stored == <PyObject *>key:
+        if stored is key:
             return True
-        return <object>stored == key
+        return stored == key
 
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE:
         # Resident, unexpired slot whose stored key equals `key`, else RC_NIL.
@@ -510,7 +490,7 @@ cdef class _Cache:
             self._set_mode(MODE_PROXY)
         old = rc_find(&self._c, k)
         if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
-                and self._keys[old] != NULL and not self._same_key(old, nkey):
+                and self._keys[old] is not None and not self._same_key(old, nkey):
             # a different key with the same 64-bit hash: it gives way
             self._c.evictions += 1
             rc_drop(&self._c, old)
@@ -521,14 +501,11 @@ cdef class _Cache:
             raise MemoryError(f"{self._name}: out of memory")
         if s != RC_NIL:
             self._sync_objs()
-            if self._keys[s] == NULL:
-                Py_INCREF(nkey)
-                self._keys[s] = <PyObject *>nkey
+            if self._keys[s] is None:
+                self._keys[s] = nkey
             else:
-                prev = <object>self._vals[s] if self._vals[s] != NULL else None
-                Py_XDECREF(self._vals[s])
-            Py_INCREF(value)
-            self._vals[s] = <PyObject *>value
+                prev = self._vals[s]        # released below, once the cache is consistent
+            self._vals[s] = value
         prev = None
         if pairs is not None:
             self._notify(pairs)
@@ -567,7 +544,7 @@ cdef class _Cache:
         if r < 0:
             raise MemoryError(f"{self._name}: out of memory")
         if s != RC_NIL:
-            return <object>self._vals[s]
+            return self._vals[s]
         if self._c.log_n:
             self._notify(self._drain())     # an expired entry was reclaimed
         return default
@@ -587,7 +564,7 @@ cdef class _Cache:
         cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
         if s == RC_NIL:
             return default
-        return <object>self._vals[s]
+        return self._vals[s]
 
     def pop(self, key, default=_MISSING, *, now=None):
         """pop(key[, default], *, now=None)
@@ -606,12 +583,10 @@ cdef class _Cache:
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        value = <object>self._vals[s]
-        kobj = <object>self._keys[s]
-        Py_XDECREF(self._keys[s])
-        Py_XDECREF(self._vals[s])
-        self._keys[s] = NULL
-        self._vals[s] = NULL
+        value = self._vals[s]
+        kobj = self._keys[s]
+        self._keys[s] = None
+        self._vals[s] = None
         rc_remove(&self._c, s)
         del kobj
         return value
@@ -650,8 +625,8 @@ cdef class _Cache:
         for q in (Q_MAIN, Q_SMALL):
             s = self._c.head[q]
             while s != RC_NIL:
-                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] != NULL:
-                    out.append(<object>self._keys[s])
+                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None:
+                    out.append(self._keys[s])
                 else:
                     out.append(self._c.e[s].key)
                 s = self._c.e[s].next
@@ -671,9 +646,8 @@ cdef class _Cache:
         for q in (Q_MAIN, Q_SMALL):
             s = self._c.head[q]
             while s != RC_NIL:
-                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] != NULL:
-                    out.append((<object>self._keys[s],
-                                <object>self._vals[s] if self._vals[s] != NULL else None))
+                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None:
+                    out.append((self._keys[s], self._vals[s]))
                 else:
                     out.append((self._c.e[s].key, None))
                 s = self._c.e[s].next
@@ -685,20 +659,13 @@ cdef class _Cache:
 
     def clear(self):
         """Drop every entry (no eviction callbacks); stats are kept."""
-        cdef uint32_t i
         if self._busy:
             self._wait_idle()
-        cdef list hold = []
-        for i in range(self._ocap):
-            if self._keys[i] != NULL:
-                hold.append(<object>self._keys[i])
-                hold.append(<object>self._vals[i] if self._vals[i] != NULL else None)
-                Py_XDECREF(self._keys[i])
-                Py_XDECREF(self._vals[i])
-                self._keys[i] = NULL
-                self._vals[i] = NULL
         rc_clear(&self._c)
-        del hold
+        old_keys, old_vals = self._keys, self._vals
+        self._keys = [None] * self._ocap
+        self._vals = [None] * self._ocap
+        del old_keys, old_vals          # values are released once the cache is consistent
 
     # -- stats ----------------------------------------------------------
     @property
@@ -836,6 +803,7 @@ cdef object _seconds_column_ns(object a, Py_ssize_t n, str argname, bint is_ttl)
 
 
 @cython.final
+@cython.no_gc_clear
 cdef class LRUCache(_Cache):
     """LRUCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None)
 
@@ -854,6 +822,7 @@ cdef class LRUCache(_Cache):
 
 
 @cython.final
+@cython.no_gc_clear
 cdef class SieveCache(_Cache):
     """SieveCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None)
 
@@ -867,6 +836,7 @@ cdef class SieveCache(_Cache):
 
 
 @cython.final
+@cython.no_gc_clear
 cdef class S3FIFOCache(_Cache):
     """S3FIFOCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None, small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2)
 
