@@ -3,7 +3,7 @@
 # Python objects of proxy mode.
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t
 from cpython.ref cimport PyObject
-from cpython.pythread cimport PyThread_type_lock
+from cpython.pythread cimport PyThread_type_lock, PyThread_get_thread_ident
 
 cdef extern from "runiso_cache.h" nogil:
     uint32_t RC_NIL
@@ -84,6 +84,7 @@ cdef class _Cache:
     cdef int _mode                 # 0 unset, 1 simulator, 2 proxy
     cdef int _busy                 # a GIL-free batch is running
     cdef PyThread_type_lock _lock  # held while _busy
+    cdef unsigned long _owner      # thread ident inside the engine (0 = none)
     cdef object _on_evict          # callable(key, value) or None
     cdef str _name                 # class name for messages
     cdef object __weakref__        # weak references allowed

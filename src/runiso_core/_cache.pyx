@@ -16,7 +16,7 @@ cimport cython
 from cpython.ref cimport PyObject
 from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock,
                                PyThread_acquire_lock, PyThread_release_lock,
-                               WAIT_LOCK, NOWAIT_LOCK)
+                               PyThread_get_thread_ident, WAIT_LOCK, NOWAIT_LOCK)
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX
 from libc.string cimport memset
 from libc.math cimport isfinite, isnan, llround
@@ -143,6 +143,7 @@ cdef class _Cache:
         self._ocap = 0
         self._mode = MODE_UNSET
         self._busy = 2  # "not initialised": every method goes through _wait_idle
+        self._owner = 0
         self._lock = PyThread_allocate_lock()
         if self._lock == NULL:
             raise MemoryError()
@@ -178,6 +179,10 @@ cdef class _Cache:
         # the engine (or __init__ never ran).
         if self._c.e == NULL:
             raise RuntimeError(f"{type(self).__name__} is not initialised (call __init__)")
+        if self._owner == PyThread_get_thread_ident():
+            # e.g. a finalizer run by the GC in the middle of put()/get()
+            raise RuntimeError(f"{self._name}: re-entrant call while this thread is inside "
+                               f"an operation on the same cache")
         while self._busy:
             with nogil:
                 PyThread_acquire_lock(self._lock, WAIT_LOCK)
@@ -185,18 +190,25 @@ cdef class _Cache:
         return 0
 
     cdef int _enter(self) except -1:
-        # Owns the engine for a GIL-free section. Per-call methods never
-        # release the GIL while mutating, so `_busy` (read under the GIL) is
-        # all they need to check.
-        if self._busy:
-            self._wait_idle()
-        if not PyThread_acquire_lock(self._lock, NOWAIT_LOCK):
-            with nogil:
-                PyThread_acquire_lock(self._lock, WAIT_LOCK)
+        # Owns the engine for a section that releases the GIL (batch) or may
+        # let another thread run (proxy put/get allocate, so the GC may run
+        # finalizers). access() and the other per-call methods run no Python
+        # code while mutating, so checking `_busy` under the GIL is enough.
+        while True:
+            if self._busy:
+                self._wait_idle()
+            if not PyThread_acquire_lock(self._lock, NOWAIT_LOCK):
+                with nogil:
+                    PyThread_acquire_lock(self._lock, WAIT_LOCK)
+            if not self._busy:
+                break
+            PyThread_release_lock(self._lock)   # cannot happen: busy implies the lock is held
         self._busy = 1
+        self._owner = PyThread_get_thread_ident()
         return 0
 
     cdef void _leave(self) noexcept:
+        self._owner = 0
         self._busy = 0
         PyThread_release_lock(self._lock)
 
@@ -488,24 +500,28 @@ cdef class _Cache:
         cdef int64_t t = self._c.now if now is None else self._now(now)
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
-        old = rc_find(&self._c, k)
-        if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
-                and self._keys[old] is not None and not self._same_key(old, nkey):
-            # a different key with the same 64-bit hash: it gives way
-            self._c.evictions += 1
-            rc_drop(&self._c, old)
-        r = rc_access(&self._c, k, sz, t, tt, RC_OP_PUT, &s)
-        if self._c.log_n:
-            pairs = self._drain()
-        if r < 0:
-            raise MemoryError(f"{self._name}: out of memory")
-        if s != RC_NIL:
-            self._sync_objs()
-            if self._keys[s] is None:
-                self._keys[s] = nkey
-            else:
-                prev = self._vals[s]        # released below, once the cache is consistent
-            self._vals[s] = value
+        self._enter()
+        try:
+            old = rc_find(&self._c, k)
+            if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
+                    and self._keys[old] is not None and not self._same_key(old, nkey):
+                # a different key with the same 64-bit hash: it gives way
+                self._c.evictions += 1
+                rc_drop(&self._c, old)
+            r = rc_access(&self._c, k, sz, t, tt, RC_OP_PUT, &s)
+            if self._c.log_n:
+                pairs = self._drain()
+            if r < 0:
+                raise MemoryError(f"{self._name}: out of memory")
+            if s != RC_NIL:
+                self._sync_objs()
+                if self._keys[s] is None:
+                    self._keys[s] = nkey
+                else:
+                    prev = self._vals[s]    # released below, once the cache is consistent
+                self._vals[s] = value
+        finally:
+            self._leave()
         prev = None
         if pairs is not None:
             self._notify(pairs)
@@ -537,17 +553,26 @@ cdef class _Cache:
         t = self._c.now if now is None else self._now(now)
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
-        found = rc_find(&self._c, k)
-        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
-            found = RC_NIL                  # a different key with the same 64-bit hash
-        r = rc_get_at(&self._c, found, t, &s)
-        if r < 0:
-            raise MemoryError(f"{self._name}: out of memory")
-        if s != RC_NIL:
-            return self._vals[s]
-        if self._c.log_n:
-            self._notify(self._drain())     # an expired entry was reclaimed
-        return default
+        cdef list pairs = None
+        self._enter()
+        try:
+            found = rc_find(&self._c, k)
+            if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
+                found = RC_NIL              # a different key with the same 64-bit hash
+            r = rc_get_at(&self._c, found, t, &s)
+            if r < 0:
+                raise MemoryError(f"{self._name}: out of memory")
+            if s != RC_NIL:
+                value = self._vals[s]
+            else:
+                value = default
+                if self._c.log_n:
+                    pairs = self._drain()   # an expired entry was reclaimed
+        finally:
+            self._leave()
+        if pairs is not None:
+            self._notify(pairs)
+        return value
 
     def peek(self, key, default=None, *, now=None):
         """peek(key, default=None, *, now=None)
@@ -661,10 +686,11 @@ cdef class _Cache:
         """Drop every entry (no eviction callbacks); stats are kept."""
         if self._busy:
             self._wait_idle()
+        new_keys = [None] * self._ocap      # allocate first: no thread switch below
+        new_vals = [None] * self._ocap
         rc_clear(&self._c)
         old_keys, old_vals = self._keys, self._vals
-        self._keys = [None] * self._ocap
-        self._vals = [None] * self._ocap
+        self._keys, self._vals = new_keys, new_vals
         del old_keys, old_vals          # values are released once the cache is consistent
 
     # -- stats ----------------------------------------------------------
