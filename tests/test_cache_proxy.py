@@ -433,3 +433,41 @@ def test_cycles_through_values_are_collected(cls):
     del v, c
     gc.collect()
     assert r() is None and rc() is None
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_threads_proxy_under_gc_pressure_never_serve_wrong_values(cls):
+    # Frequent GC runs (cyclic garbage + a low threshold) switch threads in the
+    # middle of put/get allocations; a value must always belong to its key.
+    c = cls(max_entries=200, default_ttl=0.5)
+    errors = []
+    old = gc.get_threshold()
+    gc.set_threshold(50, 5, 5)
+
+    def worker(seed):
+        rng = np.random.default_rng(seed)
+        try:
+            for i, k in enumerate(rng.integers(0, 600, 6000).tolist()):
+                cyc = []
+                cyc.append(cyc)                      # garbage for the collector
+                now = i * 0.001
+                v = c.get(k, now=now)
+                if v is None:
+                    c.put(k, (k, cyc), now=now)
+                elif v[0] != k:
+                    errors.append(f"key {k} served the value of {v[0]}")
+        except BaseException as e:  # pragma: no cover
+            errors.append(repr(e))
+
+    try:
+        ts = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    finally:
+        gc.set_threshold(*old)
+    assert not errors, errors[:3]
+    assert len(c) <= 200
+    for k, v in c.items():
+        assert v[0] == k

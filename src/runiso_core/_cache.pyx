@@ -538,8 +538,7 @@ cdef class _Cache:
         cdef uint32_t s, found
         cdef int64_t t
         cdef int r
-        if self._busy:
-            self._wait_idle()
+        cdef list pairs = None
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         if PyLong_CheckExact(key):
@@ -553,26 +552,26 @@ cdef class _Cache:
         t = self._c.now if now is None else self._now(now)
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
-        cdef list pairs = None
-        self._enter()
-        try:
-            found = rc_find(&self._c, k)
-            if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
-                found = RC_NIL              # a different key with the same 64-bit hash
-            r = rc_get_at(&self._c, found, t, &s)
-            if r < 0:
-                raise MemoryError(f"{self._name}: out of memory")
-            if s != RC_NIL:
-                value = self._vals[s]
-            else:
-                value = default
-                if self._c.log_n:
-                    pairs = self._drain()   # an expired entry was reclaimed
-        finally:
-            self._leave()
-        if pairs is not None:
+        # From here to the value read nothing allocates or runs Python code, so
+        # no other thread can interleave: checking _busy here is enough.
+        if self._busy:
+            self._wait_idle()
+        found = rc_find(&self._c, k)
+        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
+            found = RC_NIL                  # a different key with the same 64-bit hash
+        r = rc_get_at(&self._c, found, t, &s)
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        if s != RC_NIL:
+            return self._vals[s]
+        if self._c.log_n:                   # an expired entry was reclaimed
+            self._enter()
+            try:
+                pairs = self._drain()
+            finally:
+                self._leave()
             self._notify(pairs)
-        return value
+        return default
 
     def peek(self, key, default=None, *, now=None):
         """peek(key, default=None, *, now=None)
