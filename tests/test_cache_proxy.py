@@ -439,17 +439,25 @@ def test_cycles_through_values_are_collected(cls):
 def test_threads_proxy_under_gc_pressure_never_serve_wrong_values(cls):
     # Frequent GC runs (cyclic garbage + a low threshold) switch threads in the
     # middle of put/get allocations; a value must always belong to its key.
-    c = cls(max_entries=200, default_ttl=0.5)
+    c = cls(max_entries=16, default_ttl=0.5)
     errors = []
     old = gc.get_threshold()
+    old_switch = sys.getswitchinterval()
     gc.set_threshold(50, 5, 5)
+    sys.setswitchinterval(1e-6)
+
+    class Garbage:
+        def __init__(self):
+            self.me = self                           # cyclic: only the GC frees it
+
+        def __del__(self):
+            sum(range(20))                           # Python code: a thread switch point
 
     def worker(seed):
         rng = np.random.default_rng(seed)
         try:
-            for i, k in enumerate(rng.integers(0, 600, 6000).tolist()):
-                cyc = []
-                cyc.append(cyc)                      # garbage for the collector
+            for i, k in enumerate(rng.integers(0, 40, 6000).tolist()):
+                cyc = [Garbage()]
                 now = i * 0.001
                 v = c.get(k, now=now)
                 if v is None:
@@ -467,7 +475,8 @@ def test_threads_proxy_under_gc_pressure_never_serve_wrong_values(cls):
             t.join()
     finally:
         gc.set_threshold(*old)
+        sys.setswitchinterval(old_switch)
     assert not errors, errors[:3]
-    assert len(c) <= 200
+    assert len(c) <= 16
     for k, v in c.items():
         assert v[0] == k
