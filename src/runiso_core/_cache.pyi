@@ -152,10 +152,12 @@ class SieveCache(_Cache):
 
 class S3FIFOCache(_Cache):
     """S3-FIFO (SOSP'23) as libCacheSim's S3FIFO.c: small FIFO (10 %), main FIFO
-    with a 2-bit clock, ghost FIFO of keys (90 %); a key leaves the small queue
-    for main when it was hit ``move_to_main_threshold`` (2) times; a ghost hit
-    is inserted straight into main. Only objects smaller than the small queue
-    are admitted (``too_large`` otherwise)."""
+    with a 2-bit clock, ghost FIFO of keys (90 %); at small-queue eviction a key
+    moves to main when it was hit at least ``move_to_main_threshold`` times (2,
+    libCacheSim's default; 1 = the paper's "accessed once"), else to the ghost;
+    a ghost hit is inserted straight into main. Only objects smaller than the
+    small queue are admitted (``too_large`` otherwise). Miss ratios equal
+    libcachesim's on every trace tried."""
     def __init__(self, *, capacity_bytes: int | None = None, max_entries: int | None = None,
                  default_ttl: float | None = None,
                  on_evict: Callable[[Any, Any], object] | None = None,

@@ -867,8 +867,14 @@ cdef class S3FIFOCache(_Cache):
 
     S3-FIFO (Yang et al., SOSP'23), as libCacheSim's S3FIFO.c: a small FIFO
     (``small_ratio`` of the capacity) filters one-hit wonders, a main FIFO with
-    a 2-bit clock keeps the rest, and a ghost FIFO of keys
-    (``ghost_ratio`` of the capacity) sends returning keys straight to main.
+    a 2-bit clock (frequency capped at 3, decremented on reinsertion) keeps the
+    rest, and a ghost FIFO of keys (``ghost_ratio`` of the capacity) sends
+    returning keys straight to main. When the small queue evicts, an object hit
+    at least ``move_to_main_threshold`` times while in it moves to main (2:
+    libCacheSim's default; 1 is the paper's "accessed at least once"), others
+    go to the ghost. Before the first eviction a full small queue sends new
+    objects to main; only objects smaller than the small queue are admitted
+    (libCacheSim's rules, so miss ratios match it exactly).
     """
 
     def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None,
