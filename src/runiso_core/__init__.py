@@ -23,6 +23,7 @@ from .capacity import CapacityReport, Scenario, SiteLoad, capacity_report
 from .locality import TrafficSplit, site_traffic_split
 from .topology import Backend, Site, Topology
 from ._admission import Decision, KeyedTokenBuckets, SessionGate, TokenBucket
+from ._cache import CacheStats, LRUCache, S3FIFOCache, SieveCache
 
 try:
     __version__ = _version("runiso_core")
@@ -56,4 +57,8 @@ __all__ = [
     "KeyedTokenBuckets",
     "SessionGate",
     "Decision",
+    "CacheStats",
+    "LRUCache",
+    "SieveCache",
+    "S3FIFOCache",
 ]

@@ -18,6 +18,9 @@ def main() -> None:
 from .cli_hash import hash_command  # noqa: E402  (subcommands register on `main`)
 
 main.add_command(hash_command)
+from .cli_cache import cache as _cache_group  # noqa: E402
+
+main.add_command(_cache_group)
 
 
 if __name__ == "__main__":  # pragma: no cover
