@@ -7,10 +7,11 @@ pass. :mod:`runiso_core.trace` does the file reading, format detection and
 chunking on top of it.
 """
 cimport cython
-from cpython.bytes cimport PyBytes_FromStringAndSize
-from libc.stdint cimport int64_t, uint64_t, int16_t, uint8_t
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from libc.stdint cimport int64_t, uint64_t, int16_t, uint8_t, int32_t
 from libc.stdlib cimport free
-from libc.string cimport memset
+from libc.string cimport memset, memcpy
 
 import numpy as np
 
@@ -172,7 +173,7 @@ cdef class ChunkParser:
             self._examples.append((int(self.st.ex_line[i]), REASONS[self.st.ex_reason[i]],
                                    _example_text(buf, self.st.ex_off[i], self.st.ex_len[i])))
         if self.st.stopped:
-            ln, reason, text = self._examples[-1] if self.st.n_ex else (
+            ln, reason, text = self._examples[len(self._examples) - 1] if self.st.n_ex else (
                 int(self.st.line_no), "malformed line", "")
             raise TraceFormatError(f"line {ln}: {reason} ({self.format} format): {text!r:.220}",
                                    line_number=ln, reason=reason, line=text)
@@ -266,3 +267,70 @@ cdef class ChunkParser:
         """Seed the backwards-time check (continuing after another parser)."""
         self.st.last_time = t
         self.st.have_last = 1
+
+
+def concat_fields(list tables not None, idx):
+    """Build lines by concatenating, for each row ``i``, ``tables[k][idx[i, k]]``
+    for ``k = 0..K-1`` (the bulk formatter behind ``runiso trace synth``).
+
+    Parameters
+    ----------
+    tables : list of (bytes, ndarray[int64])
+        ``K`` string tables as a blob plus ``m + 1`` offsets.
+    idx : ndarray[int32], shape (n, K)
+        Row ``i`` uses entry ``idx[i, k]`` of table ``k``.
+
+    Returns
+    -------
+    bytes
+    """
+    cdef const int32_t[:, ::1] ix = np.ascontiguousarray(idx, dtype=np.int32)
+    cdef Py_ssize_t n = ix.shape[0], K = ix.shape[1], i, k
+    if K != len(tables):
+        raise ValueError(f"idx: expected {len(tables)} columns (one per table), got {K}")
+    if K == 0 or n == 0:
+        return b""
+    blobs = []
+    offs = []
+    for k, t in enumerate(tables):
+        blob, off = t
+        off = np.ascontiguousarray(off, dtype=np.int64)
+        if not isinstance(blob, bytes) or off.ndim != 1 or len(off) < 2 or off[0] < 0 \
+                or off[len(off) - 1] > len(blob) or np.any(np.diff(off) < 0):
+            raise ValueError(f"tables[{k}]: expected (bytes, nondecreasing offsets within it)")
+        col = np.asarray(idx)[:, k]
+        if col.min() < 0 or col.max() >= len(off) - 1:
+            raise ValueError(f"idx[:, {k}]: entries must be in [0, {len(off) - 1}), got "
+                             f"[{col.min()}, {col.max()}]")
+        blobs.append(blob)
+        offs.append(off)
+    cdef const char **bp = <const char **>PyMem_Malloc(K * sizeof(char *))
+    cdef const int64_t **op = <const int64_t **>PyMem_Malloc(K * sizeof(int64_t *))
+    cdef const int64_t[::1] o
+    cdef int64_t total = 0, j
+    cdef char *out
+    if bp == NULL or op == NULL:
+        PyMem_Free(bp); PyMem_Free(op)
+        raise MemoryError()
+    try:
+        for k in range(K):
+            bp[k] = PyBytes_AS_STRING(blobs[k])
+            o = offs[k]
+            op[k] = &o[0]
+        with nogil:
+            for i in range(n):
+                for k in range(K):
+                    j = ix[i, k]
+                    total += op[k][j + 1] - op[k][j]
+        res = PyBytes_FromStringAndSize(NULL, total)
+        out = PyBytes_AS_STRING(res)
+        with nogil:
+            for i in range(n):
+                for k in range(K):
+                    j = ix[i, k]
+                    memcpy(out, bp[k] + op[k][j], <size_t>(op[k][j + 1] - op[k][j]))
+                    out += op[k][j + 1] - op[k][j]
+        return res
+    finally:
+        PyMem_Free(bp)
+        PyMem_Free(op)

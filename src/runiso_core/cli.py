@@ -15,5 +15,9 @@ def main() -> None:
     routing cores (hashing, admission, cache, balancing) behind it."""
 
 
+from .cli_trace import trace as _trace  # noqa: E402  (subcommand modules register last)
+
+main.add_command(_trace)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
