@@ -96,6 +96,7 @@ typedef struct {
     int64_t malformed;      /* lines skipped as malformed */
     int64_t backwards;      /* rows whose time is before the previous row's */
     int64_t blank;          /* empty / whitespace-only lines (ignored) */
+    int64_t max_line;       /* longer lines are malformed ("line too long"); 0 = no limit */
     int64_t last_time;      /* time of the previous row */
     int have_last;          /* last_time is valid */
     int strict;             /* stop at the first malformed line */
@@ -692,7 +693,8 @@ static inline int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64
         for (q = line; q < e && (*q == ' ' || *q == '\t'); q++) {}
         if (q == e) { st->blank++; pos = next; continue; }
         memset(&r, 0, sizeof r);
-        if (memchr(line, 0, (size_t)(e - line))) err = RL_E_NUL;
+        if (st->max_line && llen > st->max_line) err = RL_E_TOO_LONG;
+        else if (memchr(line, 0, (size_t)(e - line))) err = RL_E_NUL;
         else if (fmt == RL_FMT_CLF) err = rl_parse_clf(line, e, &r);
         else if (fmt == RL_FMT_HAPROXY) err = rl_parse_haproxy(line, e, &r);
         else if (fmt == RL_FMT_PLAIN) err = rl_parse_plain(line, e, &r);

@@ -9,6 +9,7 @@ over numpy arrays (for replay) that gives identical answers.
 from importlib.metadata import PackageNotFoundError, version as _version
 
 from ._hashing import hash64, hash64_many
+from .trace import Method, Trace, TraceFormatError, iter_trace, read_trace
 
 try:
     __version__ = _version("runiso_core")
@@ -19,4 +20,9 @@ __all__ = [
     "__version__",
     "hash64",
     "hash64_many",
+    "iter_trace",
+    "read_trace",
+    "Trace",
+    "Method",
+    "TraceFormatError",
 ]

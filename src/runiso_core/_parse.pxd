@@ -38,6 +38,7 @@ cdef extern from "logparse.h" nogil:
         int64_t malformed   # lines skipped as malformed
         int64_t backwards   # rows older than the previous row
         int64_t blank       # blank lines (ignored)
+        int64_t max_line    # longer lines are malformed; 0 = no limit
         int64_t last_time   # time of the previous row
         int have_last       # last_time valid
         int strict          # stop at the first malformed line

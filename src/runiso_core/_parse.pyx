@@ -58,6 +58,8 @@ cdef class ChunkParser:
         so that reported line numbers are those of the file.
     max_examples : int, optional
         How many malformed lines to keep as examples (<= 10).
+    max_line_bytes : int, optional
+        Lines longer than this are malformed ("line too long"); 0 = no limit.
 
     Notes
     -----
@@ -66,7 +68,7 @@ cdef class ChunkParser:
 
     def __cinit__(self, str format, Py_ssize_t capacity, *, bint with_strings=False,
                   bint strict=False, roles=None, str delimiter=",", Py_ssize_t first_line=0,
-                  int max_examples=10):
+                  int max_examples=10, Py_ssize_t max_line_bytes=0):
         memset(&self.cols, 0, sizeof(self.cols))
         memset(&self.st, 0, sizeof(self.st))
         memset(&self.csv, 0, sizeof(self.csv))
@@ -84,6 +86,9 @@ cdef class ChunkParser:
         self.with_strings = with_strings
         self.st.strict = strict
         self.st.line_no = first_line
+        if max_line_bytes < 0:
+            raise ValueError(f"max_line_bytes must be >= 0 (0 = no limit), got {max_line_bytes}")
+        self.st.max_line = max_line_bytes
         self._max_examples = max_examples
         self.st.examples_wanted = max_examples
         self._examples = []

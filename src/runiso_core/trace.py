@@ -282,10 +282,26 @@ _DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error)
 def _read(stream: BinaryIO, n: int) -> tuple[bytes, Exception | None]:
     """Read up to n bytes; a corrupt or truncated compressed stream ends the
     input (the error is returned, the bytes decoded before it are kept)."""
+    if not isinstance(stream, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)) \
+            and not hasattr(stream, "read_across_frames"):
+        if not hasattr(stream, "read1") or isinstance(stream, io.BufferedReader):
+            try:
+                return stream.read(n), None
+            except _DECOMPRESS_ERRORS as e:
+                return b"", e
+    # Decompressors: read1 steps, so that the data decoded before a truncation
+    # or corruption error is not lost with it (read(n) would drop it).
+    parts, got = [], 0
     try:
-        return stream.read(n), None
+        while got < n:
+            b = stream.read1(n - got)
+            if not b:
+                break
+            parts.append(b)
+            got += len(b)
     except _DECOMPRESS_ERRORS as e:
-        return b"", e
+        return b"".join(parts), e
+    return b"".join(parts), None
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -500,13 +516,16 @@ def _iter_text(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, with_st
             first_line += 1
         roles = _csv_roles(header, columns, ncols, name)
     parser = ChunkParser(pfmt, chunk_size, with_strings=with_strings, strict=strict,
-                         roles=roles, delimiter=delim, first_line=first_line)
+                         roles=roles, delimiter=delim, first_line=first_line,
+                         max_line_bytes=max_line_bytes)
     counters = [0, 0, 0]
     eof = err is not None
     yielded = False
     while True:
         while True:
-            pos = parser.feed(buf, pos, eof)
+            # After a decompression error the last partial line stays unparsed:
+            # it is reported as the truncated line below.
+            pos = parser.feed(buf, pos, eof and err is None)
             if parser.full:
                 yield _chunk(parser, fmt, counters)
                 yielded = True
@@ -521,12 +540,12 @@ def _iter_text(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, with_st
             buf, pos = b"", 0
             while True:
                 block, err = _read(stream, _BLOCK)
-                if not block:
-                    eof = True
-                    break
                 i = block.find(b"\n")
                 if i >= 0:
                     buf = block[i + 1:]
+                if not block or err is not None:
+                    eof = True
+                if i >= 0 or eof:
                     break
             if progress is not None:
                 progress(_tell(raw), raw_size)
@@ -534,21 +553,21 @@ def _iter_text(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, with_st
         block, err = _read(stream, _BLOCK)
         if progress is not None:
             progress(_tell(raw), raw_size)
-        if not block:
+        if not block or err is not None:
             eof = True
         buf, pos = buf[pos:] + block, 0
     if err is not None:
-        _truncated(parser.note_malformed, err, name, strict)
+        _truncated(parser.note_malformed, err, name, strict, buf[pos:pos + 200])
     if parser.n or not yielded or parser.malformed != counters[0]:
         yield _chunk(parser, fmt, counters)
 
 
-def _truncated(note, err, name, strict) -> None:
+def _truncated(note, err, name, strict, partial: bytes) -> None:
     msg = f"{name}: compressed input ended early or is corrupt ({type(err).__name__}: {err})"
     if strict:
         raise TraceFormatError(msg, reason="truncated input") from err
     warnings.warn(msg + "; the lines read before it were kept", RuntimeWarning, stacklevel=4)
-    note(_TRUNCATED, str(err).encode())
+    note(_TRUNCATED, partial)
 
 
 def _iter_binary(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, progress,
@@ -586,7 +605,7 @@ def _iter_binary(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, progr
         block, err = _read(stream, _BLOCK)
         if progress is not None:
             progress(_tell(raw), raw_size)
-        if not block:
+        if not block or err is not None:
             eof = True
         buf = buf + block
     if buf:
