@@ -603,10 +603,10 @@ static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, 
         case RL_R_KEY:
             if (fe == fs) return RL_E_KEY;
             r->key = esc ? rl_csv_hash(fs, fe, 1, 0) : rl_key_token(fs, fe);
-            key_s = fs; key_e = fe; key_esc = esc; have_key = 1; break;
+            key_s = fs; key_e = fe; key_esc = esc; have_key |= 1; break;
         case RL_R_URL:
-            if (!have_key) r->key = rl_csv_hash(fs, fe, esc, 0);
-            r->url = fs; r->url_len = fe - fs; have_key = 2; break;
+            if (!(have_key & 1)) r->key = rl_csv_hash(fs, fe, esc, 0);
+            r->url = fs; r->url_len = fe - fs; have_key |= 2; break;
         case RL_R_SIZE:
             if (fe == fs || (fe - fs == 1 && *fs == '-')) r->size = 0;
             else if (rl_uint(fs, fe, &v) != fe) return RL_E_SIZE;
@@ -638,7 +638,7 @@ static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, 
     (void)have_time; (void)key_esc;
     /* A key column wins over a url column for the key; the url column (when
      * mapped) gives the string, else the key column's text. */
-    if (have_key == 1) { r->url = key_s; r->url_len = key_e - key_s; }
+    if (!(have_key & 2) && key_s) { r->url = key_s; r->url_len = key_e - key_s; }
     if (!have_session) r->session = have_client ? runiso_xxh64("", 0, r->client) : 0;
     return RL_OK;
 }
