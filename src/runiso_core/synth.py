@@ -4,8 +4,8 @@ The model, generated column-wise with numpy from one seeded generator
 (``numpy.random.default_rng(seed)``), so the same arguments give byte-identical
 output:
 
-- **Sessions** arrive over ``days`` days following a diurnal curve
-  (``1 + 0.7 cos(2 pi (hour - 20) / 24)``: evening peak, night trough); a
+- **Sessions** arrive over ``days`` days following a diurnal curve (an hourly
+  retail profile, linearly interpolated: trough at 4 am, evening peak); a
   flash sale multiplies the arrival rate by ``factor`` inside its window and
   sends half of that window's product views to a 20-SKU sale set.
 - Each session **browses** ``1 + Geometric`` pages (mean ``pages_per_session``):
@@ -57,6 +57,10 @@ _UAS = [
 _STATIC = [("/static/css/app.3f9a1c.css", 48_213), ("/static/js/vendor.8d2e4b.js", 312_870),
            ("/static/js/app.3f9a1c.js", 96_404), ("/static/fonts/inter-400.woff2", 23_850),
            ("/static/img/logo.svg", 4_127), ("/favicon.ico", 1_150)]
+# Relative arrival rate per hour of day (UTC), a typical retail profile: night
+# trough at ~4 am (12% of the peak), steady daytime, evening peak 19-21 h.
+_DIURNAL = [0.45, 0.30, 0.20, 0.15, 0.12, 0.12, 0.18, 0.30, 0.50, 0.65, 0.75, 0.80, 0.85, 0.85,
+            0.80, 0.80, 0.82, 0.88, 0.95, 1.00, 1.00, 0.95, 0.80, 0.60]
 _CHECKOUT = [("GET", "/checkout", 200, 18_400), ("POST", "/checkout/shipping", 302, 0),
              ("POST", "/checkout/payment", 302, 0), ("GET", "/checkout/confirmation", 200, 9_210)]
 
@@ -150,13 +154,16 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
     # --- arrivals: inverse-CDF sampling of a per-second intensity.
     sec = np.arange(span, dtype=np.float64)
     hour = ((t0s + sec) % 86400) / 3600.0
-    lam = 1.0 + 0.7 * np.cos(2 * np.pi * (hour - 20.0) / 24.0)
+    prof = np.array(_DIURNAL + _DIURNAL[:1])
+    lam = np.interp(hour, np.arange(25), prof)
     if sale:
         s0, sd, fac = sale
         lam[int(s0):int(s0 + sd)] *= fac
     cdf = np.cumsum(lam)
     cdf /= cdf[-1]
-    starts = np.sort(np.searchsorted(cdf, rng.random(S), side="right").astype(np.int64))
+    # Unsorted: sessions are later taken in index order until n lines, which
+    # must be a random subset of the arrivals, not the earliest ones.
+    starts = np.searchsorted(cdf, rng.random(S), side="right").astype(np.int64)
     starts = np.minimum(starts, span - 1)
     in_sale = np.zeros(S, bool)
     if sale:
