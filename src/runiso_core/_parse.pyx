@@ -170,6 +170,8 @@ cdef class ChunkParser:
             raise ValueError(f"pos must be in [0, {n}], got {pos}")
         if n == 0 or pos == n:
             return pos
+        if self._arrays is None:
+            self._alloc()
         with nogil:
             newpos = rl_feed(self.fmt, &self.csv, p, pos, n, final, &self.cols, &self.st)
         if newpos < 0:
@@ -206,6 +208,8 @@ cdef class ChunkParser:
         ``url``/``ua`` as ``(blob, offsets)`` pairs with strings) and start a
         new chunk."""
         cdef int64_t n = self.cols.n
+        if self._arrays is None:
+            self._alloc()
         a = self._arrays
         out = {}
         for name in COLUMNS:
@@ -223,9 +227,12 @@ cdef class ChunkParser:
             self.cols.url_blob.len = 0
             self.cols.ua_blob.len = 0
         if n == self.capacity:
-            self._alloc()
-        else:
-            self.cols.n = 0
+            # Allocate the next chunk's buffers lazily, at the next feed: the
+            # caller usually still holds the previous chunk until then, and
+            # three live chunks would be a 50% higher memory peak than two.
+            self._arrays = None
+            self.cols.cap = 0
+        self.cols.n = 0
         return out
 
     @property
@@ -236,7 +243,7 @@ cdef class ChunkParser:
     @property
     def full(self):
         """True when the current chunk has ``capacity`` rows."""
-        return self.cols.n >= self.cols.cap
+        return self._arrays is not None and self.cols.n >= self.cols.cap
 
     @property
     def malformed(self):
