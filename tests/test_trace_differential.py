@@ -218,3 +218,9 @@ def test_reference_dates_agree_on_every_day_of_a_leap_cycle():
     assert len(rows) == len(good) and nbad == len(lines) - len(good)
     assert [r[0] for r in rows] == [ref.parse_clf(ln)[0] for ln in good]
     assert rows[0][0] == (calendar.timegm((1900, 1, 1, 23, 59, 60)) + 11 * 3600 + 59 * 60) * 10**9
+
+
+def test_regressions_found_by_atheris():
+    # only one '\r' before the newline is a line ending; a second one is data
+    check("clf", [b'1.2.3.4 - - [17/May/2015:10:05:12 -0000] "GET /x HTTP/1.1" 200 76\r\r',
+                  b"\r\r", b"\r"])

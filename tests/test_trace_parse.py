@@ -315,3 +315,41 @@ def test_zstd_input():
     cut = zstandard.ZstdCompressor().compress(raw)[:-3000]
     t = read_trace(io.BufferedReader(io.BytesIO(cut)))
     assert 0 < len(t) < 1855 and t.malformed_examples[-1][0] == len(t) + t.malformed
+
+
+def test_parser_threads_serialised_and_parallel_readers():
+    import threading
+
+    from runiso_core._parse import ChunkParser
+    good = ('1.2.3.4 - - [01/Jan/2024:00:00:00 +0000] "GET /%d HTTP/1.1" 200 5\n')
+    buf = "".join(good % i if i % 7 else "junk\n" for i in range(20_000)).encode()
+    p = ChunkParser("clf", 3_000)
+    rows = []
+
+    def worker():
+        for _ in range(5):
+            pos = 0
+            while pos < len(buf):
+                pos = p.feed(buf, pos, True)
+                if p.full:
+                    rows.append(len(p.take()["key"]))
+    ths = [threading.Thread(target=worker) for _ in range(4)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    rows.append(len(p.take()["key"]))
+    lines = 20 * 20_000
+    assert sum(rows) + p.malformed == lines == p.line_no
+    assert p.malformed == 20 * len(range(0, 20_000, 7))
+    # independent readers in threads give identical results
+    res = [None] * 3
+
+    def reader(i):
+        res[i] = read_trace(APACHE).key
+    ths = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    assert all(np.array_equal(r, res[0]) for r in res)

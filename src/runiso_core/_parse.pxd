@@ -70,4 +70,5 @@ cdef class ChunkParser:
     cdef dict _arrays               # the numpy arrays behind cols
     cdef list _examples             # (line_number, reason, text) of the first malformed lines
     cdef int _max_examples          # how many examples to keep
+    cdef object _lock               # threading.Lock serialising every method
     cdef int _alloc(self) except -1

@@ -13,6 +13,8 @@ from libc.stdint cimport int64_t, uint64_t, int16_t, uint8_t, int32_t
 from libc.stdlib cimport free
 from libc.string cimport memset, memcpy
 
+import threading
+
 import numpy as np
 
 from runiso_core._trace_types import REASONS, TraceFormatError
@@ -63,7 +65,9 @@ cdef class ChunkParser:
 
     Notes
     -----
-    Not thread-safe: one parser belongs to one reader.
+    Every method takes a per-parser lock (``feed`` holds it while the C loop
+    runs without the GIL), so concurrent calls from several threads are
+    serialised, never interleaved. Separate parsers run in parallel.
     """
 
     def __cinit__(self, str format, Py_ssize_t capacity, *, bint with_strings=False,
@@ -71,6 +75,7 @@ cdef class ChunkParser:
                   int max_examples=10, Py_ssize_t max_line_bytes=0):
         memset(&self.cols, 0, sizeof(self.cols))
         memset(&self.st, 0, sizeof(self.st))
+        self._lock = threading.Lock()
         memset(&self.csv, 0, sizeof(self.csv))
         if format not in FORMAT_CODES:
             raise ValueError(f"format must be one of {sorted(FORMAT_CODES)}, got {format!r}")
@@ -156,13 +161,17 @@ cdef class ChunkParser:
         self._arrays = a
         return 0
 
-    def feed(self, const unsigned char[::1] buf not None, Py_ssize_t pos, bint final):
+    def feed(self, buf, Py_ssize_t pos, bint final):
         """Parse complete lines of ``buf[pos:]``; return the new position.
 
         Stops when the chunk is full (see :attr:`full`), when only an
         unterminated last line is left (parsed only when ``final``), or — in
         strict mode — raises :class:`TraceFormatError` at a malformed line.
         """
+        with self._lock:
+            return self._feed(buf, pos, final)
+
+    def _feed(self, const unsigned char[::1] buf not None, Py_ssize_t pos, bint final):
         cdef int64_t n = buf.shape[0], newpos
         cdef const char *p = <const char *>&buf[0] if n > 0 else NULL
         cdef int i
@@ -189,6 +198,10 @@ cdef class ChunkParser:
     def note_malformed(self, int reason, bytes sample):
         """Count one malformed line found outside the C driver (too long,
         truncated stream); raises in strict mode. ``reason`` is a REASONS index."""
+        with self._lock:
+            self._note_malformed(reason, sample)
+
+    def _note_malformed(self, int reason, bytes sample):
         if not 0 < reason < RL_E_COUNT:
             raise ValueError(f"reason must be in [1, {RL_E_COUNT}), got {reason}")
         self.st.line_no += 1
@@ -207,6 +220,10 @@ cdef class ChunkParser:
         """Return the rows parsed so far as a dict of numpy arrays (plus
         ``url``/``ua`` as ``(blob, offsets)`` pairs with strings) and start a
         new chunk."""
+        with self._lock:
+            return self._take()
+
+    def _take(self):
         cdef int64_t n = self.cols.n
         if self._arrays is None:
             self._alloc()
@@ -272,7 +289,8 @@ cdef class ChunkParser:
 
     def take_examples(self):
         """Return and forget the examples collected since the last call."""
-        ex, self._examples = self._examples, []
+        with self._lock:
+            ex, self._examples = self._examples, []
         return ex
 
     def set_last_time(self, int64_t t):

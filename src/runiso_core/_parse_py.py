@@ -247,13 +247,9 @@ def parse_csv(line: bytes, roles: list[str], delim: bytes):
 
 
 def parse_line(fmt: str, line: bytes, roles=None, delim: bytes = b","):
-    """Parse one line (without its newline). Returns the row tuple
-    ``(time_ns, key, size, status, method, client, session, site, url, ua)``,
-    or None for a malformed line."""
-    e = len(line)
-    if line.endswith(b"\r"):
-        line = line[:-1]
-    del e
+    """Parse one line (without its newline and the one ``\r`` before it).
+    Returns the row tuple ``(time_ns, key, size, status, method, client,
+    session, site, url, ua)``, or None for a malformed line."""
     if b"\x00" in line:
         return None
     if fmt == "clf":
