@@ -56,7 +56,7 @@ cdef extern from "logparse.h" nogil:
         char delim          # field delimiter
 
     int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64_t pos,
-                    int64_t length, int final, rl_cols *c, rl_state *st)
+                    int64_t length, int final, rl_cols *c, rl_state *st) noexcept
 
 
 cdef class ChunkParser:
