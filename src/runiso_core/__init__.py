@@ -9,6 +9,7 @@ over numpy arrays (for replay) that gives identical answers.
 from importlib.metadata import PackageNotFoundError, version as _version
 
 from ._hashing import hash64, hash64_many
+from ._cache import CacheStats, LRUCache, S3FIFOCache, SieveCache
 from .trace import Method, Trace, TraceFormatError, iter_trace, read_trace
 
 try:
@@ -20,6 +21,10 @@ __all__ = [
     "__version__",
     "hash64",
     "hash64_many",
+    "CacheStats",
+    "LRUCache",
+    "SieveCache",
+    "S3FIFOCache",
     "iter_trace",
     "read_trace",
     "Trace",

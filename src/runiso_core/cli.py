@@ -15,6 +15,10 @@ def main() -> None:
     routing cores (hashing, admission, cache, balancing) behind it."""
 
 
+from .cli_cache import cache as _cache_group  # noqa: E402
+
+main.add_command(_cache_group)
+
 from .cli_trace import trace as _trace  # noqa: E402  (subcommand modules register last)
 
 main.add_command(_trace)

@@ -1,0 +1,611 @@
+/* runiso_cache.h: the metadata engine behind runiso_core._cache.
+ *
+ * One table design shared by three eviction policies (LRU, SIEVE, S3-FIFO):
+ *   - a slot pool of 32-byte entries (key, expiry, two uint32 links, 48-bit
+ *     size, queue id, frequency bits), grown by doubling up to a hard bound;
+ *   - an open-addressing index (linear probing, backward-shift deletion, no
+ *     tombstones, load <= 2/3) of 8-byte buckets: 32-bit tag of the mixed
+ *     key + slot + 1;
+ *   - intrusive doubly linked lists over slot indices (head = newest).
+ * Plain C, no Python: every function is safe without the GIL. The Cython
+ * wrapper owns the Python objects (proxy mode) and learns which slots were
+ * dropped from the removal log (rc_cache.log) after each operation.
+ *
+ * Semantics (the Python reference _cache_py.py mirrors them line by line):
+ *   LRU    : hit -> move to head; evict tail.  Equals cachetools.LRUCache.
+ *   SIEVE  : hit -> visited = 1; insert at head; the hand walks from the tail
+ *            toward the head clearing visited bits and evicts the first
+ *            unvisited entry; hand := its newer neighbour (NSDI'24, as in
+ *            libCacheSim Sieve.c).
+ *   S3FIFO : small FIFO (10 %), main FIFO (2-bit clock), ghost FIFO of keys
+ *            (90 %), move-to-main threshold 2, as in libCacheSim S3FIFO.c.
+ */
+#ifndef RUNISO_CACHE_H
+#define RUNISO_CACHE_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "xxh64.h"
+
+#if defined(__GNUC__)
+#define RC_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define RC_ALWAYS_INLINE static inline
+#endif
+
+
+#define RC_NIL 0xFFFFFFFFu
+#define RC_NEVER INT64_MAX          /* expiry of an entry without TTL */
+#define RC_TTL_DEFAULT (-1)         /* "use the cache's default TTL" */
+#define RC_MAX_SLOTS 0x80000000u    /* slots (resident + ghost) per cache */
+#define RC_MAX_SIZE ((int64_t)1 << 48) /* object sizes are < 2**48 bytes */
+
+enum { RC_LRU = 0, RC_SIEVE = 1, RC_S3FIFO = 2 };
+/* queue ids: Q_MAIN is the only list of LRU/SIEVE */
+enum { Q_MAIN = 0, Q_SMALL = 1, Q_GHOST = 2, Q_FREE = 0xFF };
+/* operation kinds of rc_access */
+enum { RC_OP_ACCESS = 0, RC_OP_PUT = 1 };
+
+typedef struct {
+    uint64_t key;       /* the 64-bit key (hash64 of str/bytes, or the int) */
+    int64_t expire;     /* ns; RC_NEVER = no TTL */
+    uint32_t prev;      /* newer neighbour (toward head), RC_NIL at head */
+    uint32_t next;      /* older neighbour (toward tail); free-list link */
+    uint64_t size : 48; /* bytes charged to the cache (< 2**48, checked at the boundary) */
+    uint64_t q : 8;     /* Q_MAIN / Q_SMALL / Q_GHOST / Q_FREE */
+    uint64_t freq : 8;  /* SIEVE visited bit; S3-FIFO frequency (capped 3) */
+} rc_entry;             /* 32 bytes */
+
+typedef struct {
+    int policy;
+    rc_entry *e;        /* slot pool */
+    uint32_t cap;       /* allocated slots */
+    uint32_t n_used;    /* slots ever handed out (high-water mark) */
+    uint32_t max_slots; /* hard bound on slots (resident + ghost) */
+    uint32_t free_head; /* free-list of released slots */
+    uint64_t *tab;      /* index buckets: (tag << 32) | (slot + 1); 0 = empty */
+    uint64_t mask;      /* table size - 1 (power of two, >= 1.5 * cap) */
+
+    int64_t cap_bytes;   /* byte bound (INT64_MAX = none) */
+    int64_t max_entries; /* entry bound (INT64_MAX = none) */
+    int64_t bytes;       /* resident bytes (ghost excluded) */
+    int64_t n;           /* resident entries (ghost excluded) */
+    int64_t default_ttl; /* ns, RC_NEVER = none */
+    int64_t now;         /* latest time seen, ns */
+
+    uint32_t head[3], tail[3];
+    int64_t qbytes[3], qn[3];
+
+    uint32_t hand;       /* SIEVE hand (RC_NIL: start at tail) */
+
+    int64_t small_bytes_cap, small_n_cap;  /* S3-FIFO queue bounds */
+    int64_t main_bytes_cap, main_n_cap;
+    int64_t ghost_bytes_cap, ghost_n_cap;
+    int move_threshold;  /* small -> main when freq >= this */
+    int has_evicted;     /* libCacheSim: before the first eviction a full
+                            small queue sends inserts to main */
+
+    int64_t hits, misses, byte_hits, byte_misses, evictions, expired, too_large;
+
+    int log_on;          /* proxy mode: record dropped resident slots */
+    uint32_t *log;       /* slots whose Python objects must be released */
+    size_t log_n, log_cap;
+} rc_cache;
+
+/* ------------------------------------------------------------------ */
+/* setup                                                               */
+
+static inline int rc_alloc_table(rc_cache *c, uint32_t cap) {
+    /* load factor <= 2/3: with 8-byte buckets the index costs <= 24 bytes
+       per slot, so entry + index stays <= 64 bytes per slot */
+    uint64_t tsize = 16;
+    while (tsize < (uint64_t)cap + (uint64_t)cap / 2 + 1) tsize <<= 1;
+    uint64_t *t = (uint64_t *)calloc(tsize, sizeof(uint64_t));
+    if (t == NULL) return -1;
+    free(c->tab);
+    c->tab = t;
+    c->mask = tsize - 1;
+    return 0;
+}
+
+/* Returns 0, or -1 when out of memory. Bounds: INT64_MAX means none. */
+static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t max_entries,
+                          int64_t default_ttl, int move_threshold,
+                          double small_ratio, double ghost_ratio) {
+    memset(c, 0, sizeof(*c));
+    c->policy = policy;
+    c->cap_bytes = cap_bytes;
+    c->max_entries = max_entries;
+    c->default_ttl = default_ttl;
+    c->hand = RC_NIL;
+    c->free_head = RC_NIL;
+    for (int i = 0; i < 3; i++) { c->head[i] = RC_NIL; c->tail[i] = RC_NIL; }
+    c->move_threshold = move_threshold;
+    if (policy == RC_S3FIFO) {
+        /* libCacheSim: small = (int64)(cap * 0.1), main = cap - small,
+           ghost = (int64)(cap * 0.9). Unbounded dimensions stay unbounded.
+           A zero-sized small queue (tiny caches) would admit nothing: use 1. */
+        if (cap_bytes == INT64_MAX) {
+            c->small_bytes_cap = c->main_bytes_cap = c->ghost_bytes_cap = INT64_MAX;
+        } else {
+            c->small_bytes_cap = (int64_t)((double)cap_bytes * small_ratio);
+            if (c->small_bytes_cap < 1) c->small_bytes_cap = 1;
+            c->main_bytes_cap = cap_bytes - c->small_bytes_cap;
+            c->ghost_bytes_cap = (int64_t)((double)cap_bytes * ghost_ratio);
+        }
+        if (max_entries == INT64_MAX) {
+            c->small_n_cap = c->main_n_cap = c->ghost_n_cap = INT64_MAX;
+        } else {
+            c->small_n_cap = (int64_t)((double)max_entries * small_ratio);
+            if (c->small_n_cap < 1) c->small_n_cap = 1;
+            c->main_n_cap = max_entries - c->small_n_cap;
+            c->ghost_n_cap = (int64_t)((double)max_entries * ghost_ratio);
+        }
+    }
+    /* Hard slot bound: resident entries (each >= 1 byte) + ghost entries. */
+    uint64_t res = (uint64_t)(max_entries < cap_bytes ? max_entries : cap_bytes);
+    uint64_t ghost = 0;
+    if (policy == RC_S3FIFO) {
+        ghost = (uint64_t)(c->ghost_n_cap < c->ghost_bytes_cap ? c->ghost_n_cap : c->ghost_bytes_cap);
+        if (ghost > RC_MAX_SLOTS) ghost = RC_MAX_SLOTS;
+    }
+    /* <= 2^31 slots keeps the index <= 2^32 buckets, so a bucket's 32-bit
+       tag also holds its home position */
+    if (res > RC_MAX_SLOTS) res = RC_MAX_SLOTS;
+    uint64_t ms = res + ghost + 1;
+    if (ms > RC_MAX_SLOTS) ms = RC_MAX_SLOTS;
+    c->max_slots = (uint32_t)ms;
+    uint32_t cap = c->max_slots < 64 ? c->max_slots : 64;
+    c->e = (rc_entry *)malloc((size_t)cap * sizeof(rc_entry));
+    if (c->e == NULL) return -1;
+    c->cap = cap;
+    return rc_alloc_table(c, cap);
+}
+
+static inline void rc_free(rc_cache *c) {
+    free(c->e); c->e = NULL;
+    free(c->tab); c->tab = NULL;
+    free(c->log); c->log = NULL;
+    c->cap = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* index                                                               */
+
+/* A bucket is (hi << 32) | (slot + 1) with hi = mix64(key) >> 32. The
+   home position is hi & mask, so deletion never reads entries; the bits of
+   hi above the mask filter probes before the entry's key is compared. */
+static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
+    uint64_t tag = h >> 32, i = tag & c->mask;
+    for (;;) {
+        uint64_t b = c->tab[i];
+        if (b == 0) return RC_NIL;
+        if ((b >> 32) == tag) {
+            uint32_t s = (uint32_t)b - 1;
+            if (c->e[s].key == key) return s;
+        }
+        i = (i + 1) & c->mask;
+    }
+}
+
+static inline uint32_t rc_find(const rc_cache *c, uint64_t key) {
+    return rc_find_h(c, key, runiso_mix64(key));
+}
+
+static inline void rc_tab_put(rc_cache *c, uint64_t h, uint32_t s) {
+    uint64_t i = (h >> 32) & c->mask;
+    while (c->tab[i] != 0) i = (i + 1) & c->mask;
+    c->tab[i] = ((h >> 32) << 32) | ((uint64_t)s + 1);
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static inline void rc_tab_del(rc_cache *c, uint32_t s) {
+    uint64_t h = runiso_mix64(c->e[s].key);
+    uint64_t i = (h >> 32) & c->mask, want = (uint64_t)s + 1;
+    while ((c->tab[i] & 0xFFFFFFFFu) != want) i = (i + 1) & c->mask;
+    uint64_t j = i;
+    for (;;) {
+        j = (j + 1) & c->mask;
+        uint64_t b = c->tab[j];
+        if (b == 0) break;
+        uint64_t home = (b >> 32) & c->mask;
+        /* move b into the hole at i unless its home lies cyclically in (i, j] */
+        int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_range) { c->tab[i] = b; i = j; }
+    }
+    c->tab[i] = 0;
+}
+
+static inline int rc_grow(rc_cache *c) {
+    if (c->cap >= c->max_slots) return -1;
+    uint64_t nc = (uint64_t)c->cap * 2;
+    if (nc > c->max_slots) nc = c->max_slots;
+    rc_entry *ne = (rc_entry *)realloc(c->e, (size_t)nc * sizeof(rc_entry));
+    if (ne == NULL) return -1;
+    c->e = ne;
+    c->cap = (uint32_t)nc;
+    if (rc_alloc_table(c, c->cap) != 0) return -1;
+    for (uint32_t s = 0; s < c->n_used; s++)
+        if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_mix64(c->e[s].key), s);
+    return 0;
+}
+
+static inline uint32_t rc_slot_alloc(rc_cache *c) {
+    uint32_t s = c->free_head;
+    if (s != RC_NIL) { c->free_head = c->e[s].next; return s; }
+    if (c->n_used == c->cap && rc_grow(c) != 0) return RC_NIL;
+    return c->n_used++;
+}
+
+static inline void rc_slot_release(rc_cache *c, uint32_t s) {
+    c->e[s].q = Q_FREE;
+    c->e[s].next = c->free_head;
+    c->free_head = s;
+}
+
+static inline int rc_log(rc_cache *c, uint32_t s) {
+    if (!c->log_on) return 0;
+    if (c->log_n == c->log_cap) {
+        size_t nc = c->log_cap ? 2 * c->log_cap : 16;
+        uint32_t *nl = (uint32_t *)realloc(c->log, nc * sizeof(uint32_t));
+        if (nl == NULL) return -1;
+        c->log = nl; c->log_cap = nc;
+    }
+    c->log[c->log_n++] = s;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* lists                                                               */
+
+static inline void rc_push_head(rc_cache *c, int q, uint32_t s) {
+    rc_entry *e = &c->e[s];
+    e->q = (uint8_t)q;
+    e->prev = RC_NIL;
+    e->next = c->head[q];
+    if (c->head[q] != RC_NIL) c->e[c->head[q]].prev = s; else c->tail[q] = s;
+    c->head[q] = s;
+    c->qbytes[q] += (int64_t)e->size;
+    c->qn[q] += 1;
+}
+
+static inline void rc_unlink(rc_cache *c, uint32_t s) {
+    rc_entry *e = &c->e[s];
+    int q = e->q;
+    if (e->prev != RC_NIL) c->e[e->prev].next = e->next; else c->head[q] = e->next;
+    if (e->next != RC_NIL) c->e[e->next].prev = e->prev; else c->tail[q] = e->prev;
+    c->qbytes[q] -= (int64_t)e->size;
+    c->qn[q] -= 1;
+}
+
+/* Drop a resident entry (eviction, expiry, user removal): unlink, unindex,
+   free the slot, log it for the proxy layer. */
+static inline int rc_drop(rc_cache *c, uint32_t s) {
+    if (c->policy == RC_SIEVE && c->hand == s) c->hand = c->e[s].prev;
+    rc_unlink(c, s);
+    c->bytes -= (int64_t)c->e[s].size;
+    c->n -= 1;
+    rc_tab_del(c, s);
+    rc_slot_release(c, s);
+    return rc_log(c, s);
+}
+
+static inline void rc_ghost_drop(rc_cache *c, uint32_t s) {
+    rc_unlink(c, s);
+    rc_tab_del(c, s);
+    rc_slot_release(c, s);
+}
+
+/* ------------------------------------------------------------------ */
+/* eviction, one victim (or one S3-FIFO step) per call                  */
+
+static inline int rc_evict_lru(rc_cache *c) {
+    c->evictions++;
+    return rc_drop(c, c->tail[Q_MAIN]);
+}
+
+static inline int rc_evict_sieve(rc_cache *c) {
+    uint32_t s = c->hand == RC_NIL ? c->tail[Q_MAIN] : c->hand;
+    while (c->e[s].freq) {
+        c->e[s].freq = 0;
+        s = c->e[s].prev == RC_NIL ? c->tail[Q_MAIN] : c->e[s].prev;
+    }
+    c->hand = c->e[s].prev;
+    c->evictions++;
+    return rc_drop(c, s);
+}
+
+static inline void rc_ghost_add(rc_cache *c, uint32_t s) {
+    /* s is already unlinked from small and still indexed; keep its key only */
+    rc_entry *e = &c->e[s];
+    if ((int64_t)e->size > c->ghost_bytes_cap || c->ghost_n_cap < 1) {
+        rc_tab_del(c, s);
+        rc_slot_release(c, s);
+        return;
+    }
+    while (c->qn[Q_GHOST] > 0 && (c->qbytes[Q_GHOST] + (int64_t)e->size > c->ghost_bytes_cap ||
+                                  c->qn[Q_GHOST] + 1 > c->ghost_n_cap))
+        rc_ghost_drop(c, c->tail[Q_GHOST]);
+    e->freq = 0;
+    e->expire = RC_NEVER;
+    rc_push_head(c, Q_GHOST, s);
+}
+
+static inline int rc_s3_evict_small(rc_cache *c) {
+    while (c->qn[Q_SMALL] > 0) {
+        uint32_t s = c->tail[Q_SMALL];
+        rc_unlink(c, s);
+        if (c->e[s].freq >= c->move_threshold) {
+            c->e[s].freq = 0;
+            rc_push_head(c, Q_MAIN, s);
+        } else {
+            c->bytes -= (int64_t)c->e[s].size;
+            c->n -= 1;
+            c->evictions++;
+            if (rc_log(c, s) != 0) return -1;
+            rc_ghost_add(c, s);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static inline int rc_s3_evict_main(rc_cache *c) {
+    while (c->qn[Q_MAIN] > 0) {
+        uint32_t s = c->tail[Q_MAIN];
+        uint8_t f = c->e[s].freq;
+        if (f >= 1) {
+            rc_unlink(c, s);
+            c->e[s].freq = (uint8_t)((f < 3 ? f : 3) - 1);
+            rc_push_head(c, Q_MAIN, s);
+        } else {
+            c->evictions++;
+            return rc_drop(c, s);
+        }
+    }
+    return 0;
+}
+
+static inline int rc_evict_s3(rc_cache *c) {
+    c->has_evicted = 1;
+    if (c->qbytes[Q_MAIN] > c->main_bytes_cap || c->qn[Q_MAIN] > c->main_n_cap ||
+        c->qn[Q_SMALL] == 0)
+        return rc_s3_evict_main(c);
+    return rc_s3_evict_small(c);
+}
+
+RC_ALWAYS_INLINE int rc_evict_one_p(rc_cache *c, const int policy) {
+    switch (policy) {
+    case RC_LRU: return rc_evict_lru(c);
+    case RC_SIEVE: return rc_evict_sieve(c);
+    default: return rc_evict_s3(c);
+    }
+}
+
+/* Evict until `extra` more bytes and `extra_n` more entries fit. */
+RC_ALWAYS_INLINE int rc_make_room_p(rc_cache *c, const int policy, int64_t extra, int64_t extra_n) {
+    while (c->n > 0 && (c->bytes + extra > c->cap_bytes || c->n + extra_n > c->max_entries))
+        if (rc_evict_one_p(c, policy) != 0) return -1;
+    return 0;
+}
+
+static inline int rc_make_room(rc_cache *c, int64_t extra, int64_t extra_n) {
+    return rc_make_room_p(c, c->policy, extra, extra_n);
+}
+
+static inline int64_t rc_expiry(const rc_cache *c, int64_t now, int64_t ttl) {
+    if (ttl == RC_TTL_DEFAULT) ttl = c->default_ttl;
+    if (ttl == RC_NEVER) return RC_NEVER;
+    if (now > 0 && ttl > INT64_MAX - now) return RC_NEVER;
+    return now + ttl;
+}
+
+/* ------------------------------------------------------------------ */
+/* public operations                                                   */
+
+/* Lookup without side effects: resident, unexpired slot or RC_NIL. */
+static inline uint32_t rc_peek(const rc_cache *c, uint64_t key, int64_t now) {
+    uint32_t s = rc_find(c, key);
+    if (s == RC_NIL || c->e[s].q == Q_GHOST || now >= c->e[s].expire) return RC_NIL;
+    return s;
+}
+
+RC_ALWAYS_INLINE void rc_touch_p(rc_cache *c, const int policy, uint32_t s) {
+    switch (policy) {
+    case RC_LRU:
+        if (c->head[Q_MAIN] != s) {
+            /* move to head; queue totals are unchanged */
+            rc_entry *e = &c->e[s];
+            c->e[e->prev].next = e->next;              /* s is not the head */
+            if (e->next != RC_NIL) c->e[e->next].prev = e->prev; else c->tail[Q_MAIN] = e->prev;
+            e->prev = RC_NIL;
+            e->next = c->head[Q_MAIN];
+            c->e[c->head[Q_MAIN]].prev = s;
+            c->head[Q_MAIN] = s;
+        }
+        break;
+    case RC_SIEVE:
+        c->e[s].freq = 1;
+        break;
+    default:
+        if (c->e[s].freq < 3) c->e[s].freq++;
+        break;
+    }
+}
+
+static inline void rc_touch(rc_cache *c, uint32_t s) { rc_touch_p(c, c->policy, s); }
+
+/* get: a hit promotes and counts (byte_hits += stored size); an expired
+   entry is reclaimed (expired). Returns the slot or RC_NIL (-1 never). */
+/* get at a slot found by rc_find (RC_NIL / ghost: a miss). */
+static inline int rc_get_at(rc_cache *c, uint32_t s, int64_t now, uint32_t *out) {
+    c->now = now;
+    *out = RC_NIL;
+    if (s != RC_NIL && c->e[s].q != Q_GHOST) {
+        if (now >= c->e[s].expire) {
+            c->expired++;
+            c->misses++;
+            return rc_drop(c, s) != 0 ? -1 : 0;
+        }
+        rc_touch(c, s);
+        c->hits++;
+        c->byte_hits += (int64_t)c->e[s].size;
+        *out = s;
+        return 1;
+    }
+    c->misses++;
+    return 0;
+}
+
+static inline int rc_get(rc_cache *c, uint64_t key, int64_t now, uint32_t *out) {
+    return rc_get_at(c, rc_find(c, key), now, out);
+}
+
+/* Resize a resident entry in place, then evict until it fits. The entry
+   itself may be evicted by SIEVE/S3-FIFO (never by LRU: it is at the head
+   and no larger than the capacity). */
+static inline int rc_resize(rc_cache *c, uint32_t s, int64_t size) {
+    rc_entry *e = &c->e[s];
+    int64_t d = size - (int64_t)e->size;
+    e->size = (uint64_t)size;
+    c->bytes += d;
+    c->qbytes[e->q] += d;
+    if (d > 0) return rc_make_room(c, 0, 0);
+    return 0;
+}
+
+/* access (get-or-insert, counted) or put (insert-or-update, not counted as
+   a hit or miss; resets the TTL). Returns 1 hit, 0 miss, -1 out of memory.
+   *out = slot now holding the key, or RC_NIL when it is not resident. */
+RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
+                                 int64_t now, int64_t ttl, int op, uint32_t *out);
+
+static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now,
+                            int64_t ttl, int op, uint32_t *out) {
+    return rc_access_p(c, c->policy, key, size, now, ttl, op, out);
+}
+
+RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
+                                 int64_t now, int64_t ttl, int op, uint32_t *out) {
+    uint64_t h = runiso_mix64(key);
+    uint32_t s = rc_find_h(c, key, h);
+    int ghost_hit = 0;
+    c->now = now;
+    *out = RC_NIL;
+    if (s != RC_NIL) {
+        rc_entry *e = &c->e[s];
+        if (e->q == Q_GHOST) {
+            ghost_hit = 1;
+            rc_ghost_drop(c, s);
+        } else if (now >= e->expire) {
+            c->expired++;
+            if (rc_drop(c, s) != 0) return -1;
+        } else if (size > c->cap_bytes) {
+            /* the object grew beyond the capacity: it cannot stay */
+            c->too_large++;
+            if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
+            return rc_drop(c, s);
+        } else {
+            if (op == RC_OP_ACCESS) { c->hits++; c->byte_hits += size; }
+            rc_touch_p(c, policy, s);
+            if (op == RC_OP_PUT) e->expire = rc_expiry(c, now, ttl);
+            if (size != (int64_t)e->size) {
+                if (rc_resize(c, s, size) != 0) return -1;
+                if (c->e[s].q == Q_FREE || c->e[s].q == Q_GHOST || c->e[s].key != key) s = RC_NIL;
+            }
+            *out = s;
+            return 1;
+        }
+    }
+    if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
+    if (size > c->cap_bytes) { c->too_large++; return 0; }
+    int q = Q_MAIN;
+    if (policy == RC_S3FIFO) {
+        if (size > c->small_bytes_cap) { c->too_large++; return 0; }
+        /* libCacheSim refuses a non-ghost object as large as the small queue */
+        if (!ghost_hit && c->cap_bytes != INT64_MAX && size >= c->small_bytes_cap) {
+            c->too_large++; return 0;
+        }
+    }
+    if (rc_make_room_p(c, policy, size, 1) != 0) return -1;
+    if (policy == RC_S3FIFO && !ghost_hit) {
+        if (c->has_evicted || (c->qbytes[Q_SMALL] < c->small_bytes_cap && c->qn[Q_SMALL] < c->small_n_cap))
+            q = Q_SMALL;
+    }
+    s = rc_slot_alloc(c);
+    if (s == RC_NIL) return -1;
+    rc_entry *e = &c->e[s];
+    e->key = key;
+    e->size = (uint64_t)size;
+    e->expire = rc_expiry(c, now, ttl);
+    e->freq = 0;
+    rc_tab_put(c, runiso_mix64(key), s);
+    rc_push_head(c, q, s);
+    c->bytes += size;
+    c->n += 1;
+    *out = s;
+    return 0;
+}
+
+/* Remove a key (user pop/del): 1 removed, 0 absent. Not logged. */
+static inline int rc_remove(rc_cache *c, uint32_t s) {
+    int lo = c->log_on;
+    c->log_on = 0;
+    rc_drop(c, s);
+    c->log_on = lo;
+    return 1;
+}
+
+static inline void rc_clear(rc_cache *c) {
+    c->n_used = 0;
+    c->free_head = RC_NIL;
+    memset(c->tab, 0, (c->mask + 1) * sizeof(uint64_t));
+    for (int i = 0; i < 3; i++) {
+        c->head[i] = c->tail[i] = RC_NIL;
+        c->qbytes[i] = c->qn[i] = 0;
+    }
+    c->bytes = c->n = 0;
+    c->hand = RC_NIL;
+    c->has_evicted = 0;
+    c->log_n = 0;
+}
+
+/* Batch replay. sizes/times/ttls may be NULL (1 / c->now / default).
+   ttls[i] < 0 means default, RC_NEVER means no expiry. Returns 0 or -1. */
+#define RC_PREFETCH_AHEAD 8
+
+RC_ALWAYS_INLINE int rc_access_many_p(rc_cache *c, const int policy, const uint64_t *keys,
+                                      int64_t n, const int64_t *sizes, const int64_t *times,
+                                      const int64_t *ttls, uint8_t *out) {
+    uint32_t s;
+    int64_t now = c->now;
+    for (int64_t i = 0; i < n; i++) {
+#if defined(__GNUC__)
+        /* the index bucket of a request a few steps ahead: hides most of the
+           cache-miss latency of random keys */
+        if (i + RC_PREFETCH_AHEAD < n)
+            __builtin_prefetch(&c->tab[(runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) >> 32) & c->mask]);
+#endif
+        int64_t t = ttls ? (ttls[i] < 0 ? RC_TTL_DEFAULT : ttls[i]) : RC_TTL_DEFAULT;
+        if (times) now = times[i];
+        int r = rc_access_p(c, policy, keys[i], sizes ? sizes[i] : 1, now, t, RC_OP_ACCESS, &s);
+        if (r < 0) return -1;
+        out[i] = (uint8_t)r;
+    }
+    return 0;
+}
+
+/* Batch replay. sizes/times/ttls may be NULL (1 / c->now / default).
+   ttls[i] < 0 means default, RC_NEVER means no expiry. Returns 0 or -1. */
+static inline int rc_access_many(rc_cache *c, const uint64_t *keys, int64_t n,
+                                 const int64_t *sizes, const int64_t *times,
+                                 const int64_t *ttls, uint8_t *out) {
+    switch (c->policy) {
+    case RC_LRU: return rc_access_many_p(c, RC_LRU, keys, n, sizes, times, ttls, out);
+    case RC_SIEVE: return rc_access_many_p(c, RC_SIEVE, keys, n, sizes, times, ttls, out);
+    default: return rc_access_many_p(c, RC_S3FIFO, keys, n, sizes, times, ttls, out);
+    }
+}
+
+#endif /* RUNISO_CACHE_H */

@@ -1,0 +1,858 @@
+# cython: language_level=3
+"""Byte-capacity caches with TTL and stats: LRU, SIEVE and S3-FIFO.
+
+Each cache object works in one of two modes, fixed by its first use:
+
+* proxy mode (``put``/``get``/``peek``/``pop``/``c[k]``): stores Python values;
+  the key object is kept and compared, so two keys with the same 64-bit hash
+  never alias;
+* simulator mode (``access``/``access_many``): metadata only (no Python object
+  per entry), keys identified by their 64-bit hash; for replaying traces.
+
+The engine (slot pool, open-addressing index, intrusive lists) is plain C in
+``ext/runiso_cache.h``; ``_cache_py.py`` is the pure-Python reference.
+"""
+cimport cython
+from cpython.ref cimport PyObject, Py_XINCREF, Py_XDECREF, Py_INCREF
+from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
+from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock,
+                               PyThread_acquire_lock, PyThread_release_lock,
+                               WAIT_LOCK, NOWAIT_LOCK)
+from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX
+from libc.string cimport memset
+from libc.math cimport isfinite, isnan, llround
+
+from runiso_core._hashing cimport key_hash, key_array
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+cdef extern from "Python.h":
+    bint PyLong_CheckExact(object o)
+    bint PyUnicode_CheckExact(object o)
+    bint PyBytes_CheckExact(object o)
+    bint PyFloat_CheckExact(object o)
+    unsigned long long PyLong_AsUnsignedLongLong(object o) noexcept
+    long long PyLong_AsLongLong(object o) except? -1
+    double PyFloat_AS_DOUBLE(object o)
+    PyObject *PyErr_Occurred()
+    void PyErr_Clear()
+
+
+cdef enum:
+    MODE_UNSET = 0
+    MODE_SIM = 1
+    MODE_PROXY = 2
+
+cdef object _MISSING = object()
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Counters of one cache (see ``stats`` on each cache class).
+
+    ``hits``/``misses``/``byte_*`` count ``access``/``access_many``/``get``
+    requests (``put`` is not a request). ``evictions`` counts capacity
+    evictions, ``expired`` TTL expiries reclaimed, ``too_large`` objects not
+    admitted because of their size. ``entries``/``bytes`` are the current
+    resident contents.
+    """
+    hits: int
+    misses: int
+    byte_hits: int
+    byte_misses: int
+    evictions: int
+    expired: int
+    too_large: int
+    entries: int
+    bytes: int
+    hit_ratio: float
+    byte_hit_ratio: float
+
+
+cdef inline int64_t _seconds_to_ns(object v, str argname) except? -1:
+    cdef double d
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+        raise TypeError(f"{argname} must be a number of seconds, got {v!r:.80}")
+    d = float(v)
+    if not isfinite(d) or d * 1e9 >= 9.0e18 or d * 1e9 <= -9.0e18:
+        raise ValueError(f"{argname} must be a finite number of seconds within ~285 years, got {v!r}")
+    return <int64_t>llround(d * 1e9)
+
+
+cdef inline int64_t _ttl_to_ns(object v, str argname, bint none_is_default) except? -2:
+    """None -> RC_TTL_DEFAULT (or RC_NEVER), inf -> RC_NEVER, >= 0 -> ns."""
+    cdef double d
+    if v is None:
+        return RC_TTL_DEFAULT if none_is_default else RC_NEVER
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+        raise TypeError(f"{argname} must be a number of seconds or None, got {v!r:.80}")
+    d = float(v)
+    if isnan(d) or d < 0:
+        raise ValueError(f"{argname} must be >= 0 seconds (or math.inf for no expiry), got {v!r}")
+    if d == math.inf or d * 1e9 >= 9.0e18:
+        return RC_NEVER
+    return <int64_t>llround(d * 1e9)
+
+
+cdef inline int64_t _size_arg(object size, str argname) except -1:
+    cdef long long v
+    if PyLong_CheckExact(size):
+        v = PyLong_AsLongLong(size)
+    elif isinstance(size, bool) or not hasattr(size, "__index__"):
+        raise TypeError(f"{argname} must be an int >= 1, got {size!r:.80}")
+    else:
+        v = size.__index__()
+    if v < 1 or v >= RC_MAX_SIZE:
+        raise ValueError(f"{argname} must be in [1, 2**48), got {v}")
+    return v
+
+
+cdef inline int64_t _bound_arg(object v, str argname) except -2:
+    if v is None:
+        return INT64_MAX
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"{argname} must be a positive int or None, got {v!r:.80}")
+    iv = v.__index__()
+    if iv < 1:
+        raise ValueError(f"{argname} must be >= 1, got {iv}")
+    if iv >= INT64_MAX:
+        return INT64_MAX
+    return iv
+
+
+cdef inline object _norm_key(object key):
+    """The key object kept in proxy mode (immutable, exact builtin type)."""
+    if PyUnicode_CheckExact(key) or PyBytes_CheckExact(key) or PyLong_CheckExact(key):
+        return key
+    if isinstance(key, str):
+        return str(key)
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    return int(key.__index__())
+
+
+cdef class _Cache:
+    """Shared machinery of LRUCache, SieveCache and S3FIFOCache (not public)."""
+
+    def __cinit__(self, *args, **kwargs):
+        self._keys = NULL
+        self._vals = NULL
+        self._ocap = 0
+        self._mode = MODE_UNSET
+        self._busy = 2  # "not initialised": every method goes through _wait_idle
+        self._lock = PyThread_allocate_lock()
+        if self._lock == NULL:
+            raise MemoryError()
+        memset(&self._c, 0, sizeof(rc_cache))
+
+    def __dealloc__(self):
+        cdef uint32_t i
+        if self._keys != NULL:
+            for i in range(self._ocap):
+                Py_XDECREF(self._keys[i])
+                Py_XDECREF(self._vals[i])
+            PyMem_Free(self._keys)
+            PyMem_Free(self._vals)
+        rc_free(&self._c)
+        if self._lock != NULL:
+            PyThread_free_lock(self._lock)
+
+    cdef _setup(self, int policy, object capacity_bytes, object max_entries, object default_ttl,
+                object on_evict, int move_threshold, double small_ratio, double ghost_ratio):
+        cdef int64_t cb = _bound_arg(capacity_bytes, "capacity_bytes")
+        cdef int64_t me = _bound_arg(max_entries, "max_entries")
+        if capacity_bytes is None and max_entries is None:
+            raise ValueError(f"{type(self).__name__}: give capacity_bytes and/or max_entries "
+                             f"(both are None)")
+        cdef int64_t dt = _ttl_to_ns(default_ttl, "default_ttl", False)
+        if on_evict is not None and not callable(on_evict):
+            raise TypeError(f"on_evict must be callable(key, value) or None, got {on_evict!r:.80}")
+        if self._c.e != NULL:
+            raise RuntimeError(f"{type(self).__name__} is already initialised")
+        if rc_init(&self._c, policy, cb, me, dt, move_threshold, small_ratio, ghost_ratio) != 0:
+            rc_free(&self._c)
+            raise MemoryError()
+        self._on_evict = on_evict
+        self._name = type(self).__name__
+        self._busy = 0
+
+    # -- locking ---------------------------------------------------------
+    cdef int _wait_idle(self) except -1:
+        # Called with the GIL when _busy != 0: a batch on another thread owns
+        # the engine (or __init__ never ran).
+        if self._c.e == NULL:
+            raise RuntimeError(f"{type(self).__name__} is not initialised (call __init__)")
+        while self._busy:
+            with nogil:
+                PyThread_acquire_lock(self._lock, WAIT_LOCK)
+            PyThread_release_lock(self._lock)
+        return 0
+
+    cdef int _enter(self) except -1:
+        # Owns the engine for a GIL-free section. Per-call methods never
+        # release the GIL while mutating, so `_busy` (read under the GIL) is
+        # all they need to check.
+        if self._busy:
+            self._wait_idle()
+        if not PyThread_acquire_lock(self._lock, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self._lock, WAIT_LOCK)
+        self._busy = 1
+        return 0
+
+    cdef void _leave(self) noexcept:
+        self._busy = 0
+        PyThread_release_lock(self._lock)
+
+    # -- modes and proxy objects ----------------------------------------
+    cdef int _set_mode(self, int mode) except -1:
+        if self._mode == mode:
+            return 0
+        if self._mode != MODE_UNSET:
+            used = "simulator (access/access_many)" if self._mode == MODE_SIM else "proxy (put/get)"
+            raise RuntimeError(
+                f"{self._name} is in {used} mode; one cache object is either a proxy cache "
+                f"storing values or a metadata-only simulator, not both")
+        self._mode = mode
+        if mode == MODE_PROXY:
+            self._c.log_on = 1
+            self._sync_objs()
+        return 0
+
+    cdef int _sync_objs(self) except -1:
+        # Grow the parallel key/value arrays to the engine's slot count.
+        cdef uint32_t n = self._c.cap, i
+        cdef PyObject **nk
+        cdef PyObject **nv
+        if n <= self._ocap:
+            return 0
+        nk = <PyObject **>PyMem_Realloc(self._keys, n * sizeof(PyObject *))
+        if nk == NULL:
+            raise MemoryError()
+        self._keys = nk
+        nv = <PyObject **>PyMem_Realloc(self._vals, n * sizeof(PyObject *))
+        if nv == NULL:
+            raise MemoryError()
+        self._vals = nv
+        for i in range(self._ocap, n):
+            self._keys[i] = NULL
+            self._vals[i] = NULL
+        self._ocap = n
+        return 0
+
+    cdef list _drain(self):
+        # Take the Python objects of slots the engine dropped (evicted,
+        # expired, demoted to the S3-FIFO ghost) during the last operation.
+        cdef list out = None
+        cdef size_t i
+        cdef uint32_t s
+        cdef object k, v
+        for i in range(self._c.log_n):
+            s = self._c.log[i]
+            if s < self._ocap and self._keys[s] != NULL:
+                k = <object>self._keys[s]
+                v = <object>self._vals[s] if self._vals[s] != NULL else None
+                Py_XDECREF(self._keys[s])
+                Py_XDECREF(self._vals[s])
+                self._keys[s] = NULL
+                self._vals[s] = NULL
+                if out is None:
+                    out = []
+                out.append((k, v))
+        self._c.log_n = 0
+        return out
+
+    cdef int _notify(self, list pairs) except -1:
+        # on_evict runs after the cache is consistent; every callback runs,
+        # then the first exception (if any) propagates.
+        cdef object err = None
+        if pairs is None or self._on_evict is None:
+            return 0
+        for k, v in pairs:
+            try:
+                self._on_evict(k, v)
+            except BaseException as exc:
+                if err is None:
+                    err = exc
+        if err is not None:
+            raise err
+        return 0
+
+    cdef bint _same_key(self, uint32_t s, object key) except -1:
+        # The stored key object of a resident proxy slot equals `key`. Both are
+        # exact str/bytes/int (_norm_key), so no Python code runs here and no
+        # other thread can take the GIL between the lookup and its use.
+        cdef PyObject *stored
+        if s >= self._ocap:
+            return False
+        stored = self._keys[s]
+        if stored == NULL:
+            return False
+        if stored == <PyObject *>key:
+            return True
+        return <object>stored == key
+
+    cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE:
+        # Resident, unexpired slot whose stored key equals `key`, else RC_NIL.
+        cdef uint32_t s = rc_peek(&self._c, k, now)
+        if s == RC_NIL:
+            return RC_NIL
+        return s if self._same_key(s, key) else RC_NIL
+
+    cdef int64_t _now(self, object now) except? -1:
+        cdef double d
+        if now is None:
+            return self._c.now
+        if PyFloat_CheckExact(now):
+            d = PyFloat_AS_DOUBLE(now)
+            if isfinite(d) and -9.0e9 < d < 9.0e9:
+                return <int64_t>llround(d * 1e9)
+        return _seconds_to_ns(now, "now")
+
+    # -- simulator API --------------------------------------------------
+    def access(self, key, size=1, *, now=None, ttl=None):
+        """access(key, size=1, *, now=None, ttl=None)
+
+        One request in simulator mode: a hit (True), or a miss (False) after
+        which the object is inserted (evicting as needed).
+
+        Parameters
+        ----------
+        key : str, bytes or int
+            str/bytes are hashed with ``hash64``; an int in [0, 2**64) is
+            taken as already hashed.
+        size : int, default 1
+            Object size in bytes (>= 1). A hit with a different size updates
+            the byte count (and may evict others); a size above the capacity
+            is never admitted (``too_large``; a resident copy is dropped).
+        now : float, optional
+            Request time in seconds; default: the latest time given.
+        ttl : float, optional
+            TTL in seconds for an inserted object (None: ``default_ttl``;
+            ``math.inf``: never expires). A hit keeps the original expiry.
+
+        Returns
+        -------
+        bool
+        """
+        cdef uint64_t k
+        cdef int64_t sz, t, tt
+        cdef uint32_t s
+        cdef int r
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_SIM:
+            self._set_mode(MODE_SIM)
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
+        else:
+            k = key_hash(key, True, "key")
+        sz = _size_arg(size, "size")
+        t = self._c.now if now is None else self._now(now)
+        tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
+        r = rc_access(&self._c, k, sz, t, tt, RC_OP_ACCESS, &s)
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        return r == 1
+
+    @cython.always_allow_keywords(False)  # METH_O: the cheapest CPython call
+    def access_fast(self, key):
+        """access_fast(key)
+
+        ``access(key)`` with size 1, the latest time and the default TTL,
+        through the cheapest Python call (one positional argument): the
+        per-call fast path for replay loops and memoiser-style use.
+
+        Returns
+        -------
+        bool
+            True on a hit; on a miss the key is inserted.
+        """
+        cdef uint64_t k
+        cdef uint32_t s
+        cdef int r
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_SIM:
+            self._set_mode(MODE_SIM)
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
+        else:
+            k = key_hash(key, True, "key")
+        r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        return r == 1
+
+    def access_many(self, keys, sizes=None, times=None, ttls=None):
+        """access_many(keys, sizes=None, times=None, ttls=None)
+
+        Replay many requests (simulator mode) without the GIL; identical to
+        calling :meth:`access` once per request.
+
+        Parameters
+        ----------
+        keys : numpy uint64 array, list of str/bytes/int, or numpy S/U/object array
+        sizes : array of int, optional
+            Object sizes in bytes (>= 1); default 1 each.
+        times : array of float, optional
+            Request times in seconds (float64); default: the latest time given.
+        ttls : array of float, optional
+            TTL in seconds per request: ``NaN`` means the cache's ``default_ttl``,
+            ``inf`` means never expires; negative values are rejected.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            ``True`` where the request was a hit.
+        """
+        if self._busy:
+            self._wait_idle()
+        self._set_mode(MODE_SIM)
+        karr = key_array(keys, True, "keys")
+        cdef Py_ssize_t n = karr.shape[0]
+        cdef const uint64_t[::1] kv = karr
+        cdef const int64_t[::1] sv
+        cdef const int64_t[::1] tv
+        cdef const int64_t[::1] lv
+        cdef const int64_t *sp = NULL
+        cdef const int64_t *tp = NULL
+        cdef const int64_t *lp = NULL
+        if sizes is not None:
+            sa = _int_column(sizes, n, "sizes")
+            if n and (sa.min() < 1 or sa.max() >= RC_MAX_SIZE):
+                i = int(np.argmax((sa < 1) | (sa >= RC_MAX_SIZE)))
+                raise ValueError(f"sizes must be in [1, 2**48), got sizes[{i}] = {sa[i]}")
+            sv = sa
+            if n:
+                sp = &sv[0]
+        if times is not None:
+            tns = _seconds_column_ns(times, n, "times", False)
+            tv = tns
+            if n:
+                tp = &tv[0]
+        if ttls is not None:
+            lns = _seconds_column_ns(ttls, n, "ttls", True)
+            lv = lns
+            if n:
+                lp = &lv[0]
+        out = np.zeros(n, dtype=np.bool_)
+        cdef uint8_t[::1] ov = out.view(np.uint8)
+        cdef int r = 0
+        if n == 0:
+            return out
+        self._enter()
+        try:
+            with nogil:
+                r = rc_access_many(&self._c, &kv[0], n, sp, tp, lp, &ov[0])
+        finally:
+            self._leave()
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        return out
+
+    # -- proxy API ------------------------------------------------------
+    def put(self, key, value, *, size=1, ttl=None, now=None):
+        """put(key, value, *, size=1, ttl=None, now=None)
+
+        Store ``value`` under ``key`` (proxy mode), replacing any previous
+        value and resetting its TTL. Counts neither a hit nor a miss.
+
+        Parameters
+        ----------
+        key : str, bytes or int
+        value : object
+        size : int, default 1
+            Bytes charged for the value (>= 1). Larger than the capacity: not
+            stored (``too_large``) and any previous value is dropped.
+        ttl : float, optional
+            Seconds until expiry (None: ``default_ttl``; ``math.inf``: never).
+        now : float, optional
+            Current time in seconds; default: the latest time given.
+
+        Returns
+        -------
+        bool
+            Whether the value is now cached.
+        """
+        cdef uint64_t k
+        cdef uint32_t s, old
+        cdef int r
+        cdef list pairs = None
+        cdef object prev = None
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_PROXY:
+            self._set_mode(MODE_PROXY)
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
+        else:
+            k = key_hash(key, True, "key")
+        nkey = _norm_key(key)
+        cdef int64_t sz = _size_arg(size, "size")
+        cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
+        cdef int64_t t = self._c.now if now is None else self._now(now)
+        old = rc_find(&self._c, k)
+        if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
+                and self._keys[old] != NULL and not self._same_key(old, nkey):
+            # a different key with the same 64-bit hash: it gives way
+            self._c.evictions += 1
+            rc_drop(&self._c, old)
+        r = rc_access(&self._c, k, sz, t, tt, RC_OP_PUT, &s)
+        if self._c.log_n:
+            pairs = self._drain()
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        if s != RC_NIL:
+            self._sync_objs()
+            if self._keys[s] == NULL:
+                Py_INCREF(nkey)
+                self._keys[s] = <PyObject *>nkey
+            else:
+                prev = <object>self._vals[s] if self._vals[s] != NULL else None
+                Py_XDECREF(self._vals[s])
+            Py_INCREF(value)
+            self._vals[s] = <PyObject *>value
+        prev = None
+        if pairs is not None:
+            self._notify(pairs)
+        return s != RC_NIL
+
+    def get(self, key, default=None, *, now=None):
+        """get(key, default=None, *, now=None)
+
+        The cached value (a hit: promotes the entry; ``byte_hits`` grows by its
+        stored size) or ``default`` (a miss; an expired entry is reclaimed and
+        counted as ``expired``).
+        """
+        cdef uint64_t k
+        cdef uint32_t s, found
+        cdef int64_t t
+        cdef int r
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_PROXY:
+            self._set_mode(MODE_PROXY)
+        if PyLong_CheckExact(key):
+            k = PyLong_AsUnsignedLongLong(key)
+            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
+                PyErr_Clear()
+                k = key_hash(key, True, "key")
+        else:
+            k = key_hash(key, True, "key")
+        nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
+        t = self._c.now if now is None else self._now(now)
+        found = rc_find(&self._c, k)
+        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
+            found = RC_NIL                  # a different key with the same 64-bit hash
+        r = rc_get_at(&self._c, found, t, &s)
+        if r < 0:
+            raise MemoryError(f"{self._name}: out of memory")
+        if s != RC_NIL:
+            return <object>self._vals[s]
+        if self._c.log_n:
+            self._notify(self._drain())     # an expired entry was reclaimed
+        return default
+
+    def peek(self, key, default=None, *, now=None):
+        """peek(key, default=None, *, now=None)
+
+        The cached value or ``default``, without promoting, counting or
+        reclaiming anything.
+        """
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_PROXY:
+            self._set_mode(MODE_PROXY)
+        cdef uint64_t k = key_hash(key, True, "key")
+        cdef int64_t t = self._c.now if now is None else self._now(now)
+        cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
+        if s == RC_NIL:
+            return default
+        return <object>self._vals[s]
+
+    def pop(self, key, default=_MISSING, *, now=None):
+        """pop(key[, default], *, now=None)
+
+        Remove ``key`` and return its value; ``default`` (or KeyError) when
+        absent or expired. No eviction callback, no hit/miss counted.
+        """
+        if self._busy:
+            self._wait_idle()
+        if self._mode != MODE_PROXY:
+            self._set_mode(MODE_PROXY)
+        cdef uint64_t k = key_hash(key, True, "key")
+        cdef int64_t t = self._c.now if now is None else self._now(now)
+        cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
+        if s == RC_NIL:
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        value = <object>self._vals[s]
+        kobj = <object>self._keys[s]
+        Py_XDECREF(self._keys[s])
+        Py_XDECREF(self._vals[s])
+        self._keys[s] = NULL
+        self._vals[s] = NULL
+        rc_remove(&self._c, s)
+        del kobj
+        return value
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key, value):
+        self.put(key, value)
+
+    def __delitem__(self, key):
+        self.pop(key)
+
+    def __contains__(self, key):
+        """Resident and unexpired at the latest time seen (no side effects)."""
+        if self._busy:
+            self._wait_idle()
+        cdef uint64_t k = key_hash(key, True, "key")
+        if self._mode == MODE_PROXY:
+            return self._find_exact(_norm_key(key), k, self._c.now) != RC_NIL
+        return rc_peek(&self._c, k, self._c.now) != RC_NIL
+
+    def __len__(self):
+        return self._c.n
+
+    def __iter__(self):
+        """Resident keys, newest first (key objects in proxy mode, uint64 ints otherwise)."""
+        if self._busy:
+            self._wait_idle()
+        cdef list out = []
+        cdef uint32_t s
+        cdef int q
+        for q in (Q_MAIN, Q_SMALL):
+            s = self._c.head[q]
+            while s != RC_NIL:
+                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] != NULL:
+                    out.append(<object>self._keys[s])
+                else:
+                    out.append(self._c.e[s].key)
+                s = self._c.e[s].next
+        return iter(out)
+
+    def keys(self):
+        """List of resident keys, newest first."""
+        return list(self)
+
+    def clear(self):
+        """Drop every entry (no eviction callbacks); stats are kept."""
+        cdef uint32_t i
+        if self._busy:
+            self._wait_idle()
+        cdef list hold = []
+        for i in range(self._ocap):
+            if self._keys[i] != NULL:
+                hold.append(<object>self._keys[i])
+                hold.append(<object>self._vals[i] if self._vals[i] != NULL else None)
+                Py_XDECREF(self._keys[i])
+                Py_XDECREF(self._vals[i])
+                self._keys[i] = NULL
+                self._vals[i] = NULL
+        rc_clear(&self._c)
+        del hold
+
+    # -- stats ----------------------------------------------------------
+    @property
+    def stats(self):
+        """A :class:`CacheStats` snapshot."""
+        cdef rc_cache *c = &self._c
+        if self._busy:
+            self._wait_idle()
+        req = c.hits + c.misses
+        breq = c.byte_hits + c.byte_misses
+        return CacheStats(hits=c.hits, misses=c.misses, byte_hits=c.byte_hits,
+                          byte_misses=c.byte_misses, evictions=c.evictions, expired=c.expired,
+                          too_large=c.too_large, entries=c.n, bytes=c.bytes,
+                          hit_ratio=c.hits / req if req else 0.0,
+                          byte_hit_ratio=c.byte_hits / breq if breq else 0.0)
+
+    def reset_stats(self):
+        """Zero the request counters (entries/bytes are the contents, kept)."""
+        cdef rc_cache *c = &self._c
+        if self._busy:
+            self._wait_idle()
+        c.hits = c.misses = c.byte_hits = c.byte_misses = 0
+        c.evictions = c.expired = c.too_large = 0
+
+    @property
+    def capacity_bytes(self):
+        """Byte bound, or None."""
+        return None if self._c.cap_bytes == INT64_MAX else self._c.cap_bytes
+
+    @property
+    def max_entries(self):
+        """Entry bound, or None."""
+        return None if self._c.max_entries == INT64_MAX else self._c.max_entries
+
+    @property
+    def default_ttl(self):
+        """Default TTL in seconds, or None."""
+        return None if self._c.default_ttl == RC_NEVER else self._c.default_ttl / 1e9
+
+    @property
+    def currsize(self):
+        """Resident bytes (cachetools' name)."""
+        return self._c.bytes
+
+    @property
+    def mode(self):
+        """'unset', 'simulator' or 'proxy'."""
+        return ("unset", "simulator", "proxy")[self._mode]
+
+    def _queue_of(self, key):
+        """Testing aid: 'main', 'small', 'ghost' or None for a key's slot."""
+        cdef uint32_t s = rc_find(&self._c, key_hash(key, True, "key"))
+        if s == RC_NIL:
+            return None
+        return {Q_MAIN: "main", Q_SMALL: "small", Q_GHOST: "ghost"}[self._c.e[s].q]
+
+    def _hand(self):
+        """Testing aid: the key under the SIEVE hand, or None (start at the tail)."""
+        if self._c.hand == RC_NIL:
+            return None
+        return self._c.e[self._c.hand].key
+
+    def memory_bytes(self):
+        """Bytes of C memory held by the engine (+ proxy object arrays)."""
+        return (self._c.cap * sizeof(rc_entry) + (self._c.mask + 1) * 8
+                + self._ocap * 2 * sizeof(PyObject *))
+
+    def __repr__(self):
+        return (f"{self._name}(capacity_bytes={self.capacity_bytes}, max_entries={self.max_entries}, "
+                f"entries={self._c.n}, bytes={self._c.bytes})")
+
+
+cdef object _int_column(object a, Py_ssize_t n, str argname):
+    arr = np.asarray(a)
+    if arr.ndim != 1:
+        raise ValueError(f"{argname} must be a 1-D array, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{argname} has length {arr.shape[0]} but keys has length {n}")
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        raise TypeError(f"{argname} must be an integer array, got dtype {arr.dtype}")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > INT64_MAX:
+        raise ValueError(f"{argname} values must fit in int64")
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+cdef object _float_column(object a, Py_ssize_t n, str argname):
+    arr = np.asarray(a)
+    if arr.ndim != 1:
+        raise ValueError(f"{argname} must be a 1-D array, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{argname} has length {arr.shape[0]} but keys has length {n}")
+    if arr.dtype.kind not in "fiu":
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.float64)
+        raise TypeError(f"{argname} must be a float array of seconds, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+cdef object _seconds_column_ns(object a, Py_ssize_t n, str argname, bint is_ttl):
+    # float seconds -> int64 ns with the per-call rounding (llround). TTLs:
+    # NaN -> RC_TTL_DEFAULT, inf (or >= ~285 years) -> RC_NEVER, < 0 rejected.
+    arr = _float_column(a, n, argname)
+    out = np.empty(n, dtype=np.int64)
+    cdef const double[::1] x = arr
+    cdef int64_t[::1] o = out
+    cdef Py_ssize_t i, bad = -1
+    cdef double d
+    with nogil:
+        for i in range(n):
+            d = x[i]
+            if is_ttl:
+                if isnan(d):
+                    o[i] = RC_TTL_DEFAULT
+                elif d < 0:
+                    bad = i
+                    break
+                elif d * 1e9 >= 9.0e18:
+                    o[i] = RC_NEVER
+                else:
+                    o[i] = llround(d * 1e9)
+            else:
+                if not isfinite(d) or d * 1e9 >= 9.0e18 or d * 1e9 <= -9.0e18:
+                    bad = i
+                    break
+                o[i] = llround(d * 1e9)
+    if bad >= 0:
+        if is_ttl:
+            raise ValueError(f"{argname} must be >= 0 seconds (NaN = default_ttl, inf = never), "
+                             f"got {argname}[{bad}] = {arr[bad]}")
+        raise ValueError(f"{argname} must be finite seconds within ~285 years, "
+                         f"got {argname}[{bad}] = {arr[bad]}")
+    return out
+
+
+@cython.final
+cdef class LRUCache(_Cache):
+    """LRUCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None)
+
+    Least-recently-used cache under a byte and/or entry bound, with TTLs and
+    stats. Hit/miss decisions equal ``cachetools.LRUCache`` (``maxsize`` =
+    bound, ``getsizeof`` = size). Thread-safe (per-object lock).
+    """
+
+    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None):
+        self._setup(RC_LRU, capacity_bytes, max_entries, default_ttl, on_evict, 0, 0.0, 0.0)
+
+
+@cython.final
+cdef class SieveCache(_Cache):
+    """SieveCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None)
+
+    SIEVE (Zhang et al., NSDI'24): a FIFO queue with a visited bit per entry
+    and a hand that walks from the oldest entry toward the newest, clearing
+    visited bits and evicting the first unvisited entry.
+    """
+
+    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None):
+        self._setup(RC_SIEVE, capacity_bytes, max_entries, default_ttl, on_evict, 0, 0.0, 0.0)
+
+
+@cython.final
+cdef class S3FIFOCache(_Cache):
+    """S3FIFOCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None, small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2)
+
+    S3-FIFO (Yang et al., SOSP'23), as libCacheSim's S3FIFO.c: a small FIFO
+    (``small_ratio`` of the capacity) filters one-hit wonders, a main FIFO with
+    a 2-bit clock keeps the rest, and a ghost FIFO of keys
+    (``ghost_ratio`` of the capacity) sends returning keys straight to main.
+    """
+
+    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None,
+                 small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2):
+        if isinstance(small_ratio, bool) or not isinstance(small_ratio, (int, float)) \
+                or not (0.0 < small_ratio < 1.0):
+            raise ValueError(f"small_ratio must be in (0, 1), got {small_ratio!r}")
+        if isinstance(ghost_ratio, bool) or not isinstance(ghost_ratio, (int, float)) \
+                or not (0.0 <= ghost_ratio <= 4.0):
+            raise ValueError(f"ghost_ratio must be in [0, 4], got {ghost_ratio!r}")
+        if isinstance(move_to_main_threshold, bool) or not isinstance(move_to_main_threshold, int) \
+                or not (1 <= move_to_main_threshold <= 3):
+            raise ValueError(f"move_to_main_threshold must be 1, 2 or 3, got {move_to_main_threshold!r}")
+        self._setup(RC_S3FIFO, capacity_bytes, max_entries, default_ttl, on_evict,
+                    move_to_main_threshold, small_ratio, ghost_ratio)

@@ -1,0 +1,87 @@
+"""``runiso cache``: replay a key stream through LRU / SIEVE / S3-FIFO."""
+from __future__ import annotations
+
+import pathlib
+
+import click
+import numpy as np
+
+from ._cache import LRUCache, S3FIFOCache, SieveCache
+from ._hashing import hash64_many
+
+POLICIES = {"lru": LRUCache, "sieve": SieveCache, "s3fifo": S3FIFOCache}
+
+
+def _load(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """uint64 keys (+ int64 sizes) from a .npy of uint64 keys, or a text file of
+    ``key [size]`` lines (integer keys are taken as pre-hashed, others hashed)."""
+    if path.suffix == ".npy":
+        keys = np.load(path, allow_pickle=False)
+        if keys.dtype.kind not in "iu":
+            raise click.BadParameter(f"{path}: expected an integer .npy array, got dtype {keys.dtype}")
+        return np.ascontiguousarray(keys.astype(np.int64, copy=False).view(np.uint64)
+                                    if keys.dtype.kind == "i" else keys, dtype=np.uint64), None
+    words, sizes = [], []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            words.append(parts[0])
+            if len(parts) > 1:
+                try:
+                    sizes.append(int(parts[1]))
+                except ValueError:
+                    raise click.BadParameter(f"{path}:{lineno}: size {parts[1]!r} is not an int") from None
+    if sizes and len(sizes) != len(words):
+        raise click.BadParameter(f"{path}: some lines have a size and some do not")
+    if all(w.isdigit() for w in words) and all(int(w) < 2**64 for w in words):
+        keys = np.array([int(w) for w in words], dtype=np.uint64)
+    else:
+        keys = hash64_many(words)
+    return keys, (np.array(sizes, dtype=np.int64) if sizes else None)
+
+
+def _capacity(spec: str, distinct: int) -> int:
+    if spec.endswith("%"):
+        return max(1, int(distinct * float(spec[:-1]) / 100))
+    return int(spec)
+
+
+@click.group("cache")
+def cache() -> None:
+    """Cache policies (LRU, SIEVE, S3-FIFO) on a key stream."""
+
+
+@cache.command("sim")
+@click.argument("trace", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
+@click.option("--capacity", "-c", "capacities", multiple=True, default=["1%", "10%"], show_default=True,
+              help="Entries (or bytes with --bytes), or a percentage of the distinct keys. Repeatable.")
+@click.option("--policy", "-p", "policies", multiple=True, type=click.Choice(sorted(POLICIES)),
+              default=sorted(POLICIES), show_default=True)
+@click.option("--bytes", "by_bytes", is_flag=True, help="Capacity in bytes using the size column.")
+def sim(trace: pathlib.Path, capacities, policies, by_bytes: bool) -> None:
+    """Miss ratios of TRACE (.npy of uint64 keys, or text lines `key [size]`)."""
+    keys, sizes = _load(trace)
+    if by_bytes and sizes is None:
+        raise click.BadParameter("--bytes needs a size column in the trace")
+    distinct = int(np.unique(keys).size)
+    if by_bytes:
+        first = np.unique(keys, return_index=True)[1]
+        distinct = int(sizes[first].sum())
+    click.echo(f"{trace.name}: {keys.size:,} requests, {np.unique(keys).size:,} distinct keys")
+    click.echo(f"{'capacity':>14} {'policy':>7} {'miss':>8} {'byte miss':>9}")
+    for spec in capacities:
+        try:
+            cap = _capacity(spec, distinct)
+        except ValueError:
+            raise click.BadParameter(f"capacity {spec!r}: expected an int or a percentage like 10%") from None
+        for name in policies:
+            kw = {"capacity_bytes": cap} if by_bytes else {"max_entries": cap}
+            try:
+                c = POLICIES[name](**kw)
+            except (TypeError, ValueError) as exc:
+                raise click.BadParameter(f"capacity {spec!r}: {exc}") from None
+            c.access_many(keys, sizes=sizes if by_bytes else None)
+            s = c.stats
+            click.echo(f"{cap:>14,} {name:>7} {1 - s.hit_ratio:8.4f} {1 - s.byte_hit_ratio:9.4f}")
