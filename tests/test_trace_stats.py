@@ -14,7 +14,7 @@ from runiso_core import read_trace
 from runiso_core.cli import main
 from runiso_core.synth import parse_flash_sale, synth_lines
 from runiso_core.trace import parse_bytes
-from runiso_core.trace_stats import _lru_hit_ratio_fallback, lru_hit_ratio, trace_stats
+from runiso_core.trace_stats import lru_hit_ratio, trace_stats
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 APACHE = os.path.join(DATA, "apache_combined_3000.log")
@@ -103,10 +103,19 @@ def test_nasa_numbers_vs_shared_stats_md():
     assert st["rate_max_per_s"] == 5
 
 
-def test_lru_helper_matches_fallback():
+def test_lru_helper_matches_ordereddict_lru():
     keys = np.random.default_rng(1).zipf(1.3, 20_000).astype(np.uint64)
     for cap in (1, 10, 300):
-        assert lru_hit_ratio(keys, cap) == pytest.approx(_lru_hit_ratio_fallback(keys, cap))
+        c, hits = OrderedDict(), 0
+        for k in keys.tolist():
+            if k in c:
+                hits += 1
+                c.move_to_end(k)
+            else:
+                c[k] = None
+                if len(c) > cap:
+                    c.popitem(last=False)
+        assert lru_hit_ratio(keys, cap) == hits / len(keys)
 
 
 def test_cli_stats_json_and_table():

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import OrderedDict
 from typing import Callable, Iterable
 
 import numpy as np
 
+from ._cache import LRUCache
 from ._trace_types import Method
 from .trace import iter_trace
 
@@ -25,37 +25,13 @@ _PER_CHUNK_TOP = 1_000  # most requested keys of each chunk whose URL is remembe
 
 
 def lru_hit_ratio(keys: np.ndarray, capacity: int) -> float:
-    """Object-count LRU hit ratio of ``keys`` with ``capacity`` entries.
-
-    Uses ``runiso_core.LRUCache`` (the native cache core) when available.
-    """
-    try:
-        from . import LRUCache  # type: ignore[attr-defined]
-    except ImportError:
-        return _lru_hit_ratio_fallback(keys, capacity)
+    """Object-count LRU hit ratio of ``keys`` with ``capacity`` entries, replayed
+    through the native cache core (``runiso_core.LRUCache.access_many``)."""
     cache = LRUCache(max_entries=capacity)
     hits = 0
     for s in range(0, len(keys), 1 << 20):
         hits += int(np.count_nonzero(cache.access_many(keys[s:s + (1 << 20)])))
     return hits / len(keys) if len(keys) else 0.0
-
-
-# --- FALLBACK (coordinator: swap for runiso_core.LRUCache once issue4 is merged) ---
-def _lru_hit_ratio_fallback(keys: np.ndarray, capacity: int) -> float:
-    """Plain OrderedDict LRU, used only while runiso_core.LRUCache is absent."""
-    cache: OrderedDict = OrderedDict()
-    hits = 0
-    move, pop = cache.move_to_end, cache.popitem
-    for k in keys.tolist():
-        if k in cache:
-            hits += 1
-            move(k)
-        else:
-            cache[k] = None
-            if len(cache) > capacity:
-                pop(last=False)
-    return hits / len(keys) if len(keys) else 0.0
-# --- END FALLBACK ---
 
 
 class TraceStats(dict):
