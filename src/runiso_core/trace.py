@@ -391,6 +391,8 @@ def _csv_roles(header: list[str] | None, columns: Mapping[str, str | int] | None
                 if nm in low and roles[low.index(nm)] == "ignore":
                     roles[low.index(nm)] = role
                     break
+    while len(roles) > 1 and roles[-1] == "ignore":  # unmapped trailing columns: not parsed
+        roles.pop()
     if "key" not in roles and "url" not in roles:
         raise TraceFormatError(
             f"{name}: CSV header {header!r} has no key or url column; pass "
