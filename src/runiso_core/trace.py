@@ -591,11 +591,13 @@ def _iter_binary(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, progr
                      malformed_examples=list(ex), has_time=False)
 
     yielded = False
+    nrec = 0  # records read so far (a record is a "line" of a binary trace)
     while True:
         n = len(buf) // width
         if n:
             pending.append(np.frombuffer(buf, dt, n))
             npend += n
+            nrec += n
             buf = buf[n * width:]
         while npend >= chunk_size:
             allids = np.concatenate(pending)
@@ -616,7 +618,7 @@ def _iter_binary(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, progr
             raise TraceFormatError(f"{name}: {reason}", reason="truncated input",
                                    line_number=None)
         malformed += 1
-        examples.append((sum(len(p) for p in pending) + 1, "truncated input", buf.hex()))
+        examples.append((nrec + 1, "truncated input", buf.hex()))
     if err is not None:
         msg = f"{name}: compressed input ended early or is corrupt ({type(err).__name__}: {err})"
         if strict:
