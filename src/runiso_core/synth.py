@@ -218,8 +218,10 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
 
     ev_t, ev_s, ev_u, ev_ref, ev_st = [], [], [], [], []
 
-    def add(t, s, u, ref, st):
-        ev_t.append(t); ev_s.append(s); ev_u.append(u); ev_ref.append(ref); ev_st.append(st)
+    def add(t, s, u, ref, st):  # compact dtypes: 10M lines must not need GBs
+        ev_t.append(np.asarray(t, np.float64)); ev_s.append(np.asarray(s, np.int32))
+        ev_u.append(np.asarray(u, np.int32)); ev_ref.append(np.asarray(ref, np.int32))
+        ev_st.append(np.asarray(st, np.int8))
 
     # status codes: 0 = 200 (size from URL), 1 = 304, 2 = 302, 3 = 404
     page_st = np.where(rng.random(Np) < 0.004, 3, 0)
@@ -263,11 +265,14 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
             np.full(len(bs), 2 if code == 302 else 0))
         prev = np.full(len(bs), base_co + j)
 
+    del page_t, sess_of_page, kind, prod_rank, sale_hit, page_url, think, csum, prev_url
+    del st_sess, st_url, st_t, st_ref, st_status, im_page, im_url, im_t, im_status, im_k
     t = np.concatenate(ev_t)
     s = np.concatenate(ev_s)
     u = np.concatenate(ev_u)
     ref = np.concatenate(ev_ref)
     stc = np.concatenate(ev_st)
+    del ev_t[:], ev_s[:], ev_u[:], ev_ref[:], ev_st[:]
     # sessions in index order until n lines; the last session may be cut short
     per_sess = np.bincount(s, minlength=S)
     cum = np.cumsum(per_sess)
@@ -309,7 +314,7 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
     # status/size column: 200+size per URL, then fixed 304 / 302 / 404 entries
     stsz = _table([f"200 {z}".encode() for z in sizes.tolist()]
                   + [b"304 0", b"302 0", b"404 1832"])
-    st_idx = np.where(stc == 0, u, nurl + stc - 1)
+    st_idx = np.where(stc == 0, u, nurl + stc.astype(np.int32) - 1)
     refs = _table([f' "{_HOST}{u_}" "'.encode() for u_ in urls] + [b' "-" "'])
     ref_idx = np.where(ref < 0, nurl, ref)
     uas = _table([f'{a}"\n'.encode() for a, _ in _UAS])
