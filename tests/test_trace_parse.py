@@ -353,3 +353,8 @@ def test_parser_threads_serialised_and_parallel_readers():
     for th in ths:
         th.join()
     assert all(np.array_equal(r, res[0]) for r in res)
+
+
+def test_utf8_bom_csv():
+    t = parse_bytes(b"\xef\xbb\xbftime,url\n1,/a\n")
+    assert t.format == "csv" and list(t.key) == [hash64("/a")]

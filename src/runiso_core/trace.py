@@ -459,6 +459,8 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
         head, err = _read(stream, _BLOCK)
         if not head and err is None:
             return
+        if head.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte order mark (CSV exports)
+            head = head[3:]
         if fmt is None:
             if not head:
                 raise TraceFormatError(f"{name}: unreadable compressed input: {err}",
