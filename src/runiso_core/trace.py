@@ -73,6 +73,7 @@ FORMATS = tuple(sorted(_ALIASES))
 
 _BLOCK = 1 << 22            # bytes read per block
 _MAX_LINE = 1 << 23         # longer lines are skipped as malformed ("line too long")
+_BOM = b"\xef\xbb\xbf"
 _TOO_LONG = REASONS.index("line too long")
 _TRUNCATED = REASONS.index("truncated input")
 
@@ -459,17 +460,17 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
         head, err = _read(stream, _BLOCK)
         if not head and err is None:
             return
-        if head.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte order mark (CSV exports)
-            head = head[3:]
         if fmt is None:
             if not head:
                 raise TraceFormatError(f"{name}: unreadable compressed input: {err}",
                                        reason="truncated input")
-            fmt = _detect(head, name)
+            fmt = _detect(head[3:] if head.startswith(_BOM) else head, name)
         if fmt in ("int32be", "int64be"):
             yield from _iter_binary(stream, raw, raw_size, head, err, fmt, chunk_size, strict,
                                     progress, name)
             return
+        if head.startswith(_BOM):  # UTF-8 byte order mark (CSV exports)
+            head = head[3:]
         yield from _iter_text(stream, raw, raw_size, head, err, fmt, chunk_size, strict,
                               with_strings, columns, csv_header, max_line_bytes, progress, name)
     finally:
