@@ -187,5 +187,7 @@ def test_synth_flash_sale_surge():
     assert parse_flash_sale("90m:30m:8") == (5400.0, 1800.0, 8.0)
     with pytest.raises(ValueError, match="START:DURATION:FACTOR"):
         parse_flash_sale("12h:8")
+    with pytest.raises(ValueError, match="after the end of the trace"):
+        next(synth_lines(10, flash_sale="30h:1h:3", days=1))
     r = CliRunner().invoke(main, ["trace", "synth", "--flash-sale", "x:y:z", "-o", "-"])
     assert r.exit_code == 1 and "flash_sale" in r.output

@@ -136,7 +136,10 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
     if n == 0:
         return
     rng = np.random.default_rng(seed)
-    span = int(days * 86400)
+    span = max(1, int(days * 86400))
+    if sale and sale[0] >= span:
+        raise ValueError(f"flash_sale START {sale[0]:g} s is after the end of the trace "
+                         f"({span} s = {days:g} days)")
 
     # --- sessions: page counts and funnel flags, enough sessions for n lines.
     p_geo = 1.0 / pages_per_session
