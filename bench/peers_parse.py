@@ -10,6 +10,9 @@ core); the baselines parse a prefix of it line by line:
   calendar.timegm, hash64) -- "a pure-Python regex parser written the usual way";
 - ``apachelogs`` (PyPI ``apachelogs``, LogParser(COMBINED)), if installed.
 
+A second row of ours reads the same file gzip-compressed (stdlib gzip; MB/s of
+the uncompressed text).
+
 Then a subprocess parses a ``--rss-lines`` file and reports its peak RSS growth
 over the RSS after imports (Linux VmHWM, reset after imports via clear_refs).
 """
@@ -85,6 +88,12 @@ def main() -> None:
     assert ours(path) == args.lines
     t_ours = best_of(lambda: ours(path), args.rounds)
     rows = [("runiso_core iter_trace (C)", args.lines / t_ours, size / t_ours / 1e6)]
+    gz = path + ".gz"
+    if not os.path.exists(gz):
+        subprocess.run(f"gzip -1 -c {path} > {gz}.tmp && mv {gz}.tmp {gz}", shell=True,
+                       check=True)
+    t_gz = best_of(lambda: ours(gz), 1)
+    rows.append(("runiso_core iter_trace, gzip -1 input", args.lines / t_gz, size / t_gz / 1e6))
 
     def ref():
         rows_, bad, _, _ = _parse_py.parse_lines(prefix, "clf")
