@@ -84,7 +84,7 @@ typedef struct {
     uint64_t *session;  /* see header comment */
     uint64_t *site;     /* xxh64(site) for CSV with a site column, else 0 */
     int64_t *url_end;   /* end offset of row i in url_blob; NULL = no strings */
-    int64_t *ua_end;    /* end offset of row i in ua_blob */
+    int64_t *ua_end;    /* end offset of row i in ua_blob; NULL = no user agents */
     rl_blob url_blob;   /* request targets, concatenated */
     rl_blob ua_blob;    /* user agents, concatenated */
     int64_t cap;        /* rows allocated */
@@ -718,10 +718,11 @@ static inline int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64
         c->session[c->n] = r.session;
         c->site[c->n] = r.site;
         if (c->url_end) {
-            if (rl_blob_append(&c->url_blob, r.url, r.url_len) ||
-                rl_blob_append(&c->ua_blob, r.ua, r.ua_len))
-                return -1;
+            if (rl_blob_append(&c->url_blob, r.url, r.url_len)) return -1;
             c->url_end[c->n] = c->url_blob.len;
+        }
+        if (c->ua_end) {
+            if (rl_blob_append(&c->ua_blob, r.ua, r.ua_len)) return -1;
             c->ua_end[c->n] = c->ua_blob.len;
         }
         c->n++;

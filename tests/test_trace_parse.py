@@ -358,3 +358,11 @@ def test_parser_threads_serialised_and_parallel_readers():
 def test_utf8_bom_csv():
     t = parse_bytes(b"\xef\xbb\xbftime,url\n1,/a\n")
     assert t.format == "csv" and list(t.key) == [hash64("/a")]
+
+
+def test_with_strings_url_only():
+    t = read_trace(APACHE, with_strings="url")
+    assert t.user_agent is None and len(t.url) == 3000
+    assert hash64(t.url[0]) == t.key[0]
+    with pytest.raises(ValueError, match="with_strings"):
+        read_trace(APACHE, with_strings="ua")

@@ -27,7 +27,7 @@ cdef extern from "logparse.h" nogil:
         uint64_t *session   # session/cookie hash or xxh64(user agent, seed=client)
         uint64_t *site      # xxh64(site) (CSV site column) else 0
         int64_t *url_end    # end offsets in url_blob; NULL = no strings
-        int64_t *ua_end     # end offsets in ua_blob
+        int64_t *ua_end     # end offsets in ua_blob; NULL = no user agents
         rl_blob url_blob    # request targets, concatenated
         rl_blob ua_blob     # user agents, concatenated
         int64_t cap         # rows allocated
@@ -65,7 +65,8 @@ cdef class ChunkParser:
     cdef rl_csv csv                 # CSV role map
     cdef int fmt                    # RL_FMT_*
     cdef readonly Py_ssize_t capacity    # rows per chunk
-    cdef readonly bint with_strings      # keep URL / user-agent strings
+    cdef readonly bint with_strings      # keep URL strings
+    cdef bint _with_ua              # keep user-agent strings too
     cdef readonly str format             # format name
     cdef dict _arrays               # the numpy arrays behind cols
     cdef list _examples             # (line_number, reason, text) of the first malformed lines

@@ -22,7 +22,7 @@ class ChunkParser:
     with_strings: bool
     format: str
 
-    def __init__(self, format: str, capacity: int, *, with_strings: bool = False,
+    def __init__(self, format: str, capacity: int, *, with_strings: bool | str = False,
                  strict: bool = False, roles: Sequence[str] | None = None,
                  delimiter: str = ",", first_line: int = 0, max_examples: int = 10,
                  max_line_bytes: int = 0) -> None: ...

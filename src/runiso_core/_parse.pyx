@@ -47,8 +47,9 @@ cdef class ChunkParser:
         Line format ("clf" covers Common and Combined Log Format).
     capacity : int
         Rows per chunk (> 0).
-    with_strings : bool, optional
-        Also keep the request target and user agent of every row.
+    with_strings : bool or "url", optional
+        Also keep the request target and user agent of every row (``"url"``:
+        the request target only).
     strict : bool, optional
         Raise :class:`TraceFormatError` at the first malformed line.
     roles : sequence of str, optional
@@ -70,7 +71,7 @@ cdef class ChunkParser:
     serialised, never interleaved. Separate parsers run in parallel.
     """
 
-    def __cinit__(self, str format, Py_ssize_t capacity, *, bint with_strings=False,
+    def __cinit__(self, str format, Py_ssize_t capacity, *, object with_strings=False,
                   bint strict=False, roles=None, str delimiter=",", Py_ssize_t first_line=0,
                   int max_examples=10, Py_ssize_t max_line_bytes=0):
         memset(&self.cols, 0, sizeof(self.cols))
@@ -88,7 +89,10 @@ cdef class ChunkParser:
         self.fmt = FORMAT_CODES[format]
         self.format = format
         self.capacity = capacity
-        self.with_strings = with_strings
+        if with_strings not in (False, True, "url"):
+            raise ValueError(f"with_strings must be False, True or 'url', got {with_strings!r}")
+        self.with_strings = with_strings is not False
+        self._with_ua = with_strings is True
         self.st.strict = strict
         self.st.line_no = first_line
         if max_line_bytes < 0:
@@ -151,10 +155,11 @@ cdef class ChunkParser:
         self.cols.site = &si[0]
         if self.with_strings:
             a["url_end"] = np.empty(n, np.int64)
-            a["ua_end"] = np.empty(n, np.int64)
             ue = a["url_end"]
-            ae = a["ua_end"]
             self.cols.url_end = &ue[0]
+        if self._with_ua:
+            a["ua_end"] = np.empty(n, np.int64)
+            ae = a["ua_end"]
             self.cols.ua_end = &ae[0]
         self.cols.cap = n
         self.cols.n = 0
@@ -234,14 +239,15 @@ cdef class ChunkParser:
             out[name] = col if n == self.capacity else col[:n].copy()
         if self.with_strings:
             url_off = np.zeros(n + 1, np.int64)
-            ua_off = np.zeros(n + 1, np.int64)
             url_off[1:] = a["url_end"][:n]
-            ua_off[1:] = a["ua_end"][:n]
             out["url"] = (PyBytes_FromStringAndSize(self.cols.url_blob.data, self.cols.url_blob.len)
                           if self.cols.url_blob.len else b"", url_off)
+            self.cols.url_blob.len = 0
+        if self._with_ua:
+            ua_off = np.zeros(n + 1, np.int64)
+            ua_off[1:] = a["ua_end"][:n]
             out["ua"] = (PyBytes_FromStringAndSize(self.cols.ua_blob.data, self.cols.ua_blob.len)
                          if self.cols.ua_blob.len else b"", ua_off)
-            self.cols.url_blob.len = 0
             self.cols.ua_blob.len = 0
         if n == self.capacity:
             # Allocate the next chunk's buffers lazily, at the next feed: the

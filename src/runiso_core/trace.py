@@ -207,12 +207,13 @@ class Trace:
         return len(self.key)
 
     @classmethod
-    def empty(cls, format: str = "empty", *, with_strings: bool = False) -> Trace:
+    def empty(cls, format: str = "empty", *, with_strings: bool | str = False) -> Trace:
         """A trace with no rows."""
         cols = {n: np.empty(0, _DTYPES[n]) for n in _COLUMN_NAMES}
         t = cls(**cols, format=format)
         if with_strings:
             t.url = StringColumn.concat([])
+        if with_strings is True:
             t.user_agent = StringColumn.concat([])
         return t
 
@@ -230,6 +231,7 @@ class Trace:
                 has_time=all(c.has_time for c in chunks))
         if all(c.url is not None for c in chunks):
             t.url = StringColumn.concat([c.url for c in chunks])
+        if all(c.user_agent is not None for c in chunks):
             t.user_agent = StringColumn.concat([c.user_agent for c in chunks])
         return t
 
@@ -402,7 +404,7 @@ def _csv_roles(header: list[str] | None, columns: Mapping[str, str | int] | None
 
 
 def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
-               strict: bool = False, with_strings: bool = False,
+               strict: bool = False, with_strings: bool | str = False,
                columns: Mapping[str, str | int] | None = None,
                csv_header: bool = True, max_line_bytes: int = _MAX_LINE,
                progress: Callable[[int, int | None], None] | None = None,
@@ -421,9 +423,9 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
     strict : bool, optional
         Raise :class:`TraceFormatError` (with ``line_number``) at the first
         malformed line instead of skipping and counting it.
-    with_strings : bool, optional
+    with_strings : bool or "url", optional
         Also keep request targets and user agents (``Trace.url``,
-        ``Trace.user_agent``).
+        ``Trace.user_agent``); ``"url"`` keeps the request targets only.
     columns : mapping, optional
         CSV/TSV: role -> header name or column index (roles: time, key, url,
         size, client, session, status, method, site).
@@ -496,6 +498,7 @@ def _chunk(parser: ChunkParser, fmt: str, counters: list[int]) -> Trace:
     counters[:] = [mal, back, blank]
     if "url" in cols:
         t.url = StringColumn(*cols["url"])
+    if "ua" in cols:
         t.user_agent = StringColumn(*cols["ua"])
     return t
 
@@ -635,7 +638,7 @@ def _iter_binary(stream, raw, raw_size, buf, err, fmt, chunk_size, strict, progr
 
 
 def read_trace(path, *, format: str | None = None, strict: bool = False,
-               with_strings: bool = False, columns: Mapping[str, str | int] | None = None,
+               with_strings: bool | str = False, columns: Mapping[str, str | int] | None = None,
                csv_header: bool = True, max_line_bytes: int = _MAX_LINE) -> Trace:
     """Read a whole trace into one :class:`Trace` (for files that fit in memory).
 
@@ -652,7 +655,7 @@ def read_trace(path, *, format: str | None = None, strict: bool = False,
 
 
 def parse_bytes(data: bytes, *, format: str | None = None, strict: bool = False,
-                with_strings: bool = False, columns: Mapping[str, str | int] | None = None,
+                with_strings: bool | str = False, columns: Mapping[str, str | int] | None = None,
                 csv_header: bool = True) -> Trace:
     """Parse an in-memory log (same rules as :func:`read_trace`)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):

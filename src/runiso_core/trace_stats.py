@@ -78,7 +78,7 @@ def trace_stats(paths: Iterable, *, format: str | None = None, strict: bool = Fa
             if progress is not None:
                 progress(_path, done, total)
         for ch in iter_trace(path, format=format, strict=strict, chunk_size=chunk_size,
-                             with_strings=True, columns=columns, progress=prog):
+                             with_strings="url", columns=columns, progress=prog):
             if ch.format not in fmts:
                 fmts.append(ch.format)
             m = len(ch)
