@@ -24,6 +24,7 @@ from .locality import TrafficSplit, site_traffic_split
 from .topology import Backend, Site, Topology
 from ._admission import Decision, KeyedTokenBuckets, SessionGate, TokenBucket
 from ._cache import CacheStats, LRUCache, S3FIFOCache, SieveCache
+from .trace import Method, Trace, TraceFormatError, iter_trace, read_trace
 
 try:
     __version__ = _version("runiso_core")
@@ -61,4 +62,9 @@ __all__ = [
     "LRUCache",
     "SieveCache",
     "S3FIFOCache",
+    "iter_trace",
+    "read_trace",
+    "Trace",
+    "Method",
+    "TraceFormatError",
 ]

@@ -15,12 +15,14 @@ def main() -> None:
     routing cores (hashing, admission, cache, balancing) behind it."""
 
 
-from .cli_hash import hash_command  # noqa: E402  (subcommands register on `main`)
+# Subcommand modules import the cores lazily where they can and register here.
+from .cli_cache import cache as _cache_group  # noqa: E402
+from .cli_hash import hash_command  # noqa: E402
+from .cli_trace import trace as _trace_group  # noqa: E402
 
 main.add_command(hash_command)
-from .cli_cache import cache as _cache_group  # noqa: E402
-
 main.add_command(_cache_group)
+main.add_command(_trace_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

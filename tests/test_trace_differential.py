@@ -1,0 +1,226 @@
+"""Native parsers vs the pure-Python regex reference, and fuzzing.
+
+Hypothesis builds realistic lines of every format from parts, mutates them
+(byte edits at random places, truncation, special characters), and checks
+that the C tokenizers give the same columns on valid lines and the same
+malformed-line classification as ``runiso_core._parse_py``. A fuzz test throws
+random bytes at every parser: no crash, and every line is counted as parsed,
+malformed or blank.
+"""
+import calendar
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from runiso_core import _parse_py as ref
+from runiso_core._parse import ChunkParser
+
+SETTINGS = settings(max_examples=200, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+SPECIAL = ' "\\[]/:.-+{}|,\t\r\x00\xe9\xff0123456789'
+
+
+def native(fmt, data, roles=None, delim=","):
+    p = ChunkParser(fmt, 1024, with_strings=True, roles=roles, delimiter=delim)
+    p.feed(data, 0, True)
+    c = p.take()
+    rows = []
+    ub, uo = c["url"]
+    ab, ao = c["ua"]
+    for i in range(len(c["key"])):
+        rows.append((int(c["time_ns"][i]), int(c["key"][i]), int(c["size"][i]),
+                     int(c["status"][i]), int(c["method"][i]), int(c["client"][i]),
+                     int(c["session"][i]), int(c["site"][i]), ub[uo[i]:uo[i + 1]],
+                     ab[ao[i]:ao[i + 1]]))
+    return rows, [e[0] for e in p.examples], p.malformed, p.blank, p.backwards
+
+
+def check(fmt, lines, roles=None, delim=","):
+    data = b"\n".join(lines) + b"\n"
+    rows, bad, nbad, blank, back = native(fmt, data, roles, delim)
+    rrows, rbad, rblank, rback = ref.parse_lines(data, fmt, roles=roles, delim=delim.encode())
+    assert rows == rrows
+    assert nbad == len(rbad) and bad == rbad[:10]
+    assert blank == rblank and back == rback
+    n_lines = len(data.split(b"\n")) - 1
+    assert len(rows) + nbad + blank == n_lines
+
+
+def mutate(draw, line: bytes) -> bytes:
+    for _ in range(draw(st.integers(0, 3))):
+        if not line:
+            break
+        i = draw(st.integers(0, len(line) - 1))
+        op = draw(st.sampled_from(["del", "ins", "rep", "cut"]))
+        ch = draw(st.sampled_from(SPECIAL)).encode("latin-1")
+        if op == "del":
+            line = line[:i] + line[i + 1:]
+        elif op == "ins":
+            line = line[:i] + ch + line[i:]
+        elif op == "rep":
+            line = line[:i] + ch + line[i + 1:]
+        else:
+            line = line[:i]
+    return line.replace(b"\n", b"")
+
+
+token = st.text(alphabet=st.characters(codec="utf-8", exclude_characters=" \n\x00"),
+                min_size=1, max_size=12).map(lambda s: s.encode())
+free = st.text(alphabet=st.sampled_from(list('abc/?=&"\\ -.xyz%é')), max_size=20).map(
+    lambda s: s.encode())
+
+
+@st.composite
+def clf_date(draw, ms=False):
+    y = draw(st.integers(1899, 2262))
+    mo = draw(st.integers(1, 12))
+    d = draw(st.integers(1, 31))
+    h, mi, s = draw(st.integers(0, 24)), draw(st.integers(0, 60)), draw(st.integers(0, 60))
+    out = f"{d:02d}/{MONTHS[mo - 1]}/{y:04d}:{h:02d}:{mi:02d}:{s:02d}"
+    if ms:
+        out += f".{draw(st.integers(0, 999)):03d}"
+    else:
+        out += f" {draw(st.sampled_from('+-'))}{draw(st.integers(0, 24)):02d}{draw(st.integers(0, 60)):02d}"
+    return out.encode()
+
+
+@st.composite
+def request(draw):
+    kind = draw(st.integers(0, 4))
+    if kind == 0:
+        return b"-"
+    m = draw(st.sampled_from([b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS",
+                              b"CONNECT", b"TRACE", b"BREW", b"get"]))
+    target = draw(free.filter(lambda s: b'"' not in s) | st.just(b"/a?b=1"))
+    if kind == 1:
+        return m + b" " + target
+    return m + b" " + target + b" HTTP/1." + draw(st.sampled_from([b"0", b"1"]))
+
+
+@st.composite
+def clf_line(draw):
+    host = draw(st.sampled_from([b"1.2.3.4", b"::1", b"2001:db8::2", b"host.example"]) | token)
+    parts = [host, b" ", draw(st.sampled_from([b"-", b"id"])), b" ",
+             draw(st.sampled_from([b"-", b"bob"])), b" [", draw(clf_date()), b'] "',
+             draw(request()), b'" ', str(draw(st.integers(0, 1200))).encode(), b" ",
+             draw(st.sampled_from([b"-", b"0", b"123", b"99999999999999999999"]) |
+                  st.integers(0, 10**6).map(lambda v: str(v).encode()))]
+    if draw(st.booleans()):
+        parts += [b' "', draw(free), b'" "', draw(free), b'"']
+        if draw(st.booleans()):
+            parts += [b" ", draw(free)]
+    line = b"".join(parts)
+    return mutate(draw, line) if draw(st.booleans()) else line
+
+
+@st.composite
+def hap_line(draw):
+    sl = lambda n: b"/".join(draw(st.sampled_from([b"0", b"-1", b"+5", b"12"])) for _ in range(n))
+    client = draw(st.sampled_from([b"10.0.0.1:443", b"[::1]:8080", b"10.0.0.1", b":80"]))
+    parts = []
+    if draw(st.booleans()):
+        parts.append(b"Feb  6 12:14:14 lb haproxy[123]: ")
+    parts += [client, b" [", draw(clf_date(ms=True)), b"] fe be/srv ", sl(5), b" ",
+              draw(st.sampled_from([b"200", b"-1", b"503", b"0042"])), b" ",
+              draw(st.sampled_from([b"123", b"+77", b"-"])), b" ",
+              draw(st.sampled_from([b"-", b"SID=xyz"])), b" - ---- ", sl(5), b" ", sl(2)]
+    if draw(st.booleans()):
+        parts.append(b" {" + draw(free).replace(b"}", b"") + b"}")
+    parts += [b' "', draw(request()), draw(st.sampled_from([b'"', b""]))]
+    line = b"".join(parts)
+    return mutate(draw, line) if draw(st.booleans()) else line
+
+
+@st.composite
+def plain_line(draw):
+    t = draw(st.sampled_from([b"1", b"1.5", b"-2.25", b".5", b"5.", b"99999999999", b"x"]) |
+             st.integers(0, 2**34).map(lambda v: str(v).encode()))
+    k = draw(st.sampled_from([b"42", b"18446744073709551615", b"18446744073709551616", b"/a"]) |
+             token)
+    s = draw(st.sampled_from([b"0", b"10", b"-", b"1e3"]))
+    sep = draw(st.sampled_from([b" ", b"\t", b"  "]))
+    line = sep.join([t, k, s]) + draw(st.sampled_from([b"", b" extra"]))
+    return mutate(draw, line) if draw(st.booleans()) else line
+
+
+ROLES = ["time", "key", "size", "client", "session", "status", "method", "site", "url",
+         "ignore"]
+
+
+@st.composite
+def csv_line(draw):
+    def field():
+        v = draw(st.sampled_from([b"1", b"1.5", b"2024-01-02T03:04:05Z",
+                                  b"2024-01-02 03:04:05.5+01:00", b"-", b"", b"GET", b"200",
+                                  b"/p?q=1", b"7"]) | free.filter(lambda s: b"," not in s))
+        if draw(st.booleans()):
+            v = b'"' + v.replace(b'"', b'""') + b'"'
+        return v
+    line = b",".join(field() for _ in range(draw(st.integers(1, 6))))
+    return mutate(draw, line) if draw(st.booleans()) else line
+
+
+@SETTINGS
+@given(st.lists(clf_line() | st.just(b"") | st.just(b" \r"), min_size=1, max_size=10))
+def test_clf_matches_reference(lines):
+    check("clf", lines)
+
+
+@SETTINGS
+@given(st.lists(hap_line(), min_size=1, max_size=10))
+def test_haproxy_matches_reference(lines):
+    check("haproxy", lines)
+
+
+@SETTINGS
+@given(st.lists(plain_line(), min_size=1, max_size=10))
+def test_plain_matches_reference(lines):
+    check("plain", lines)
+
+
+@SETTINGS
+@given(st.lists(csv_line(), min_size=1, max_size=10),
+       st.lists(st.sampled_from(ROLES), min_size=1, max_size=6, unique=True).filter(
+           lambda r: "key" in r or "url" in r))
+def test_csv_matches_reference(lines, roles):
+    check("csv", lines, roles=roles)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["clf", "haproxy", "plain", "csv"]))
+def test_fuzz_random_bytes_never_crash_and_count_every_line(data, fmt):
+    roles = ["time", "key", "size"] if fmt == "csv" else None
+    p = ChunkParser(fmt, 7, roles=roles)
+    pos, n = 0, 0
+    while True:
+        pos = p.feed(data, pos, True)
+        n += len(p.take()["key"])
+        if pos >= len(data):
+            break
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    assert n + p.malformed + p.blank == len(lines) == p.line_no
+    assert len(p.examples) == min(10, p.malformed)
+
+
+def test_reference_dates_agree_on_every_day_of_a_leap_cycle():
+    # Day arithmetic (days_from_civil) against calendar.timegm over 1900..2261 samples.
+    lines = []
+    for y in (1900, 1970, 1999, 2000, 2024, 2100, 2261):
+        for mo in (1, 2, 3, 12):
+            for d in (1, 28, 29, 30, 31):
+                lines.append(f'h - - [{d:02d}/{MONTHS[mo - 1]}/{y}:23:59:60 -1159] "GET / '
+                             f'HTTP/1.1" 200 1'.encode())
+    rows, bad, nbad, _, _ = native("clf", b"\n".join(lines))
+    good = [ln for ln in lines if ref.parse_clf(ln) is not None]
+    assert len(rows) == len(good) and nbad == len(lines) - len(good)
+    assert [r[0] for r in rows] == [ref.parse_clf(ln)[0] for ln in good]
+    assert rows[0][0] == (calendar.timegm((1900, 1, 1, 23, 59, 60)) + 11 * 3600 + 59 * 60) * 10**9
+
+
+def test_regressions_found_by_atheris():
+    # only one '\r' before the newline is a line ending; a second one is data
+    check("clf", [b'1.2.3.4 - - [17/May/2015:10:05:12 -0000] "GET /x HTTP/1.1" 200 76\r\r',
+                  b"\r\r", b"\r"])
