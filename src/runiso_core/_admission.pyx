@@ -34,7 +34,7 @@ from cpython.ref cimport PyObject
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t
 from libc.string cimport memset
 
-from runiso_core._hashing cimport key_hash, key_array
+from runiso_core._hashing cimport key_array, key_hash_fast
 
 import enum
 import math
@@ -156,17 +156,6 @@ cdef inline int64_t _need(object n, int64_t cap) except -1:
         if v == -1 and PyErr_Occurred() != NULL:
             PyErr_Clear()
     return _bad_n(n, cap)
-
-
-cdef inline uint64_t _key(object key) except? 0:
-    # ints in [0, 2**64) are pre-hashed keys: skip key_hash's generic path
-    cdef unsigned long long v
-    if PyLong_CheckExact(key):
-        v = PyLong_AsUnsignedLongLong(key)
-        if v != <unsigned long long>-1 or PyErr_Occurred() == NULL:
-            return v
-        PyErr_Clear()
-    return key_hash(key, True, "key")
 
 
 cdef object _float_array(object times, str name):
@@ -427,7 +416,7 @@ cdef class KeyedTokenBuckets:
 
     def try_acquire(self, key, now, n=1):
         """Take ``n`` tokens from ``key``'s bucket at ``now`` (seconds) if available."""
-        cdef uint64_t h = _key(key)
+        cdef uint64_t h = key_hash_fast(key, "key")
         cdef int64_t t = _now_ns(now)
         cdef int64_t need = _need(n, self.k.p.cap)
         if self._busy:
@@ -439,7 +428,7 @@ cdef class KeyedTokenBuckets:
 
         Read-only: an unknown key is not added and recency is not updated.
         """
-        cdef uint64_t h = _key(key)
+        cdef uint64_t h = key_hash_fast(key, "key")
         cdef int64_t t = _now_ns(now)
         cdef int64_t need = _need(n, self.k.p.cap)
         if self._busy:
@@ -571,7 +560,7 @@ cdef class SessionGate:
 
     def decide(self, session_key, now, *, priority=False):
         """Decide one request of ``session_key`` at ``now`` (seconds). Returns a :class:`Decision`."""
-        cdef uint64_t h = _key(session_key)
+        cdef uint64_t h = key_hash_fast(session_key, "session_key")
         cdef int64_t t = _now_ns(now)
         cdef int p = _flag(priority)
         if self._busy:

@@ -17,6 +17,7 @@ import numpy as np
 from ._balance_base import (NO_BACKEND, OVERFLOW, BalancerStats, check_options, make_table,
                             time_ns)
 from ._hashing import _key_array, _key_hash
+from ._hashing_py import mix64
 from .locality import PPM, site_traffic_split
 from .topology import Topology
 
@@ -25,16 +26,6 @@ __all__ = ["SiteBalancerPy"]
 M64 = (1 << 64) - 1
 GOLDEN64 = 0x9E3779B97F4A7C15
 SITE_SALT = 0x5BD1E9955BD1E995
-
-
-def mix64(k: int) -> int:
-    """MurmurHash3 fmix64 (``runiso_mix64`` in ext/xxh64.h)."""
-    k ^= k >> 33
-    k = (k * 0xFF51AFD7ED558CCD) & M64
-    k ^= k >> 33
-    k = (k * 0xC4CEB9FE1A85EC53) & M64
-    k ^= k >> 33
-    return k
 
 
 class SplitMix64:

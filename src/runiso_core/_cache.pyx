@@ -21,7 +21,7 @@ from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX
 from libc.string cimport memset
 from libc.math cimport isfinite, isnan, llround
 
-from runiso_core._hashing cimport key_hash, key_array
+from runiso_core._hashing cimport key_array, key_hash, key_hash_fast
 
 import math
 from dataclasses import dataclass
@@ -336,13 +336,7 @@ cdef class _Cache:
         cdef int r
         if self._busy:
             self._wait_idle()
-        if PyLong_CheckExact(key):
-            k = PyLong_AsUnsignedLongLong(key)
-            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
-                PyErr_Clear()
-                k = key_hash(key, True, "key")
-        else:
-            k = key_hash(key, True, "key")
+        k = key_hash_fast(key, "key")
         sz = _size_arg(size, "size")
         t = self._c.now if now is None else self._now(now)
         tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
@@ -371,13 +365,7 @@ cdef class _Cache:
         cdef int r
         if self._busy:
             self._wait_idle()
-        if PyLong_CheckExact(key):
-            k = PyLong_AsUnsignedLongLong(key)
-            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
-                PyErr_Clear()
-                k = key_hash(key, True, "key")
-        else:
-            k = key_hash(key, True, "key")
+        k = key_hash_fast(key, "key")
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
         r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
@@ -487,13 +475,7 @@ cdef class _Cache:
             self._wait_idle()
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        if PyLong_CheckExact(key):
-            k = PyLong_AsUnsignedLongLong(key)
-            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
-                PyErr_Clear()
-                k = key_hash(key, True, "key")
-        else:
-            k = key_hash(key, True, "key")
+        k = key_hash_fast(key, "key")
         nkey = _norm_key(key)
         cdef int64_t sz = _size_arg(size, "size")
         cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
@@ -541,13 +523,7 @@ cdef class _Cache:
         cdef list pairs = None
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        if PyLong_CheckExact(key):
-            k = PyLong_AsUnsignedLongLong(key)
-            if k == <uint64_t>-1 and PyErr_Occurred() != NULL:
-                PyErr_Clear()
-                k = key_hash(key, True, "key")
-        else:
-            k = key_hash(key, True, "key")
+        k = key_hash_fast(key, "key")
         nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
         t = self._c.now if now is None else self._now(now)
         if self._mode != MODE_PROXY:

@@ -80,3 +80,24 @@ cdef class RendezvousHash(ConsistentHash):  # weighted highest random weight
 cdef class JumpHash(ConsistentHash):  # Lamping-Veach jump consistent hash, unweighted
     cdef int32_t lookup_hash(self, uint64_t h) noexcept nogil
     cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil
+
+
+# ---------------------------------------------------------------------------
+# key_hash(key, True, argname) with the exact-int case (a pre-hashed key, the
+# hot case of replay and per-call benchmarks) inlined into the calling module:
+# a cimported cdef function is an indirect call, this is a couple of
+# instructions. Every core's per-call path uses this.
+cdef extern from "Python.h":
+    bint _rk_long_check "PyLong_CheckExact"(object o)
+    unsigned long long _rk_long_as_u64 "PyLong_AsUnsignedLongLong"(object o) noexcept
+    void *_rk_err_occurred "PyErr_Occurred"() noexcept
+    void _rk_err_clear "PyErr_Clear"() noexcept
+
+cdef inline uint64_t key_hash_fast(object key, str argname) except? 0:
+    cdef unsigned long long v
+    if _rk_long_check(key):
+        v = _rk_long_as_u64(key)
+        if v != <unsigned long long>-1 or _rk_err_occurred() == NULL:
+            return v
+        _rk_err_clear()  # negative or >= 2**64: key_hash raises the clear error
+    return key_hash(key, True, argname)
