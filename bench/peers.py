@@ -30,7 +30,11 @@ def main(argv: list[str]) -> int:
     for area in wanted:
         print(f"\n## {area}\n", flush=True)
         t0 = time.perf_counter()
-        importlib.import_module(f"peers_{area}").main()
+        saved, sys.argv = sys.argv, [str(HERE / f"peers_{area}.py")]  # area scripts parse their own argv
+        try:
+            importlib.import_module(f"peers_{area}").main()
+        finally:
+            sys.argv = saved
         print(f"\n({area}: {time.perf_counter() - t0:.1f} s)", flush=True)
     return 0
 

@@ -266,10 +266,19 @@ def miss_table(traces, tmpdir):
     return rows
 
 
+def _default_traces() -> pathlib.Path:
+    """The nearest ``shared/traces`` beside the checkout or one of its parents."""
+    for parent in pathlib.Path(__file__).resolve().parents:
+        cand = parent / "shared" / "traces"
+        if cand.is_dir():
+            return cand
+    return pathlib.Path("../shared/traces")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--traces", default=str(pathlib.Path(__file__).resolve().parents[3] / "shared" / "traces"))
+    ap.add_argument("--traces", default=str(_default_traces()))
     ap.add_argument("--quick", action="store_true", help="skip the 5M/1.2M-request traces")
     ap.add_argument("--skip-per-call", action="store_true")
     args = ap.parse_args(argv)
