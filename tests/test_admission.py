@@ -451,6 +451,19 @@ def test_int_times_accepted():
     assert TokenBucket(1, 1).try_acquire(3) is True
 
 
+@pytest.mark.parametrize("n", [np.array([10**10], dtype=np.int64), np.array([2**63 + 5], dtype=np.uint64),
+                               np.array([1, 9_223_372_037], dtype=np.int64)])
+def test_batch_n_far_above_burst_raises(n):
+    # n * 1e9 used to wrap in int64 during the check: the request then *added* tokens
+    b = TokenBucket(1, 5)
+    with pytest.raises(ValueError, match="more than the burst"):
+        b.try_acquire_many(np.zeros(len(n)), n)
+    k = KeyedTokenBuckets(1, 5, max_keys=4)
+    with pytest.raises(ValueError, match="more than the burst"):
+        k.try_acquire_many(np.arange(len(n), dtype=np.uint64), np.zeros(len(n)), n)
+    assert b.tokens(0.0) == 5.0 and len(k) == 0
+
+
 def test_bad_keys_and_arrays():
     k = KeyedTokenBuckets(1, 5, max_keys=2)
     with pytest.raises(ValueError, match="key"):
