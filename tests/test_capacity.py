@@ -96,3 +96,13 @@ def test_errors():
         capacity_report(t, 1.0, overprovisioning=0.5)
     with pytest.raises(KeyError, match="no scenario named"):
         capacity_report(t, 1.0).scenario("nope")
+
+
+def test_huge_shares_only_their_ratio_matters():
+    # two shares of 1e308 overflowed math.fsum (OverflowError building the Topology) and
+    # would have made every arrival 0 in capacity_report
+    from runiso_core import Backend, Site, Topology, capacity_report, site_traffic_split
+    t = Topology([Site("a", 1e308, [Backend("x")]), Site("b", 1e308, [Backend("y")])])
+    assert Topology.from_dict(t.to_dict()) == t
+    assert site_traffic_split(t).ppm == ((1_000_000, 0), (0, 1_000_000))
+    assert [s.arrival_rps for s in capacity_report(t, 100.0).nominal.sites] == [50.0, 50.0]

@@ -254,8 +254,11 @@ def _arrivals(topology: Topology, demand: Any) -> list[float]:
             out[topology.site_index(name)] = _check_demand(v, f"demand_rps[{name!r}]")
         return out
     d = _check_demand(demand, "demand_rps")
-    total = math.fsum(s.share for s in topology.sites)
-    return [d * s.share / total for s in topology.sites]
+    # shares relative to the largest: only ratios matter, and a sum of huge shares overflows
+    top = max(s.share for s in topology.sites)
+    rel = [s.share / top for s in topology.sites]
+    total = math.fsum(rel)
+    return [d * r / total for r in rel]
 
 
 def _check_demand(v: Any, path: str) -> float:

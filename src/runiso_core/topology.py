@@ -190,7 +190,7 @@ class Topology:
                     raise ValueError(f"Topology: backend name {b.name!r} appears in site {s.name!r} "
                                      f"and in site {seen_backend[b.name]!r}; backend names must be unique")
                 seen_backend[b.name] = s.name
-        if not math.fsum(s.share for s in sites) > 0:
+        if not any(s.share > 0 for s in sites):  # not fsum: two shares of 1e308 overflow it
             raise ValueError("Topology.sites: at least one site needs a share > 0")
         sites = tuple(sorted(sites, key=lambda s: s.name))
         site_idx = {s.name: i for i, s in enumerate(sites)}
@@ -248,7 +248,7 @@ class Topology:
                 cap = _check_capacity(rb.get("capacity_rps", math.inf), f"{q}.capacity_rps")
                 backends.append(Backend(bname, weight, cap))
             sites.append(Site(name, share, tuple(backends)))
-        if not math.fsum(s.share for s in sites) > 0:
+        if not any(s.share > 0 for s in sites):
             raise ValueError("sites: at least one site needs a share > 0 (all shares are 0)")
         return cls(tuple(sites))
 
