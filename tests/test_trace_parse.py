@@ -288,6 +288,9 @@ def test_argument_validation(tmp_path):
         read_trace(NASA, format="xml")
     with pytest.raises(ValueError, match="chunk_size"):
         list(iter_trace(NASA, chunk_size=0))
+    for huge in (10**12, 2**63):   # used to try to allocate terabytes (MemoryError/OverflowError)
+        with pytest.raises(ValueError, match="chunk_size must be an int in"):
+            list(iter_trace(NASA, chunk_size=huge))
     with pytest.raises(FileNotFoundError):
         read_trace(tmp_path / "missing.log")
     with pytest.raises(IsADirectoryError):

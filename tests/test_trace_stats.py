@@ -137,6 +137,8 @@ def test_cli_stats_errors(tmp_path):
     assert r.exit_code == 1 and "line 299" in r.output and "bad byte count" in r.output
     r = CliRunner().invoke(main, ["trace", "stats", str(tmp_path / "nope.log")])
     assert r.exit_code == 1 and "nope.log" in r.output
+    r = CliRunner().invoke(main, ["trace", "stats", "--chunk-size", "1000000000000", NASA])
+    assert r.exit_code == 2 and "--chunk-size" in r.output and "Traceback" not in r.output
 
 
 # ---------------------------------------------------------------- synth
