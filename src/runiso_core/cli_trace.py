@@ -154,5 +154,5 @@ def synth_cmd(n, seed, products, alpha, pages_per_session, cart_rate, checkout_r
             with open(output, "wb") as f:
                 nbytes = write_synth(f, n, **kw)
             click.echo(f"wrote {n:,} lines ({nbytes / 1e6:,.1f} MB) to {output}", err=True)
-    except ValueError as e:
+    except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
