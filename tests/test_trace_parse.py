@@ -369,3 +369,18 @@ def test_with_strings_url_only():
     assert hash64(t.url[0]) == t.key[0]
     with pytest.raises(ValueError, match="with_strings"):
         read_trace(APACHE, with_strings="ua")
+
+
+def test_concat_fields_checks_what_it_reads():
+    # a NaN index passed the range checks and was cast to a garbage int32: segfault
+    from runiso_core._parse import concat_fields
+    table = (b"abcd", np.array([0, 1, 2, 4]))
+    assert concat_fields([table], np.array([[0], [2]])) == b"acd"
+    with pytest.raises(TypeError, match="integer"):
+        concat_fields([table], np.array([[np.nan]]))
+    with pytest.raises(TypeError, match="integer"):
+        concat_fields([table], np.array([[0.0]]))
+    with pytest.raises(TypeError, match="offsets must be an integer"):
+        concat_fields([(b"abcd", np.array([0.0, np.nan, 4.0]))], np.array([[0]]))
+    with pytest.raises(ValueError, match="entries must be in"):
+        concat_fields([table], np.array([[2**32]], dtype=np.int64))   # wraps to 0 in int32
