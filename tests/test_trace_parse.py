@@ -384,3 +384,13 @@ def test_concat_fields_checks_what_it_reads():
         concat_fields([(b"abcd", np.array([0.0, np.nan, 4.0]))], np.array([[0]]))
     with pytest.raises(ValueError, match="entries must be in"):
         concat_fields([table], np.array([[2**32]], dtype=np.int64))   # wraps to 0 in int32
+
+
+def test_text_stream_is_a_clear_type_error():
+    # a text-mode file object used to fail with "'TextIOWrapper' object has no attribute 'readinto'"
+    with open(NASA) as f, pytest.raises(TypeError, match="binary file object"):
+        read_trace(f)
+    with pytest.raises(TypeError, match="binary file object"):
+        read_trace(io.StringIO("x"))
+    with open(NASA, "rb") as f:
+        assert len(read_trace(f)) == len(read_trace(NASA))

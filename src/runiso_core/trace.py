@@ -248,6 +248,9 @@ class Trace:
 def _open_input(path) -> tuple[BinaryIO, BinaryIO, int | None, str]:
     """Return (decompressed stream, raw stream, raw size or None, display name)."""
     if hasattr(path, "read"):
+        if isinstance(path, io.TextIOBase):   # its read() gives str: the parsers need bytes
+            raise TypeError(f"path: expected a binary file object (open(..., 'rb')), got a text "
+                            f"stream {type(path).__name__}")
         raw = path if hasattr(path, "peek") else io.BufferedReader(path)  # type: ignore[arg-type]
         name = getattr(path, "name", "<stream>")
         size = None
