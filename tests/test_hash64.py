@@ -125,3 +125,13 @@ def test_lone_surrogate_refused_by_every_batch_form_like_per_call(bad):
             hash64_many(batch)
     with pytest.raises(ValueError, match=r"keys\[1\].*not encodable as UTF-8"):
         MaglevTable(["n1", "n2"]).lookup_many(np.array(keys))
+
+
+def test_big_endian_str_array_hashes_like_native():
+    # a '>U' array was read as native UCS-4 (other code points): silently wrong hashes
+    keys = ["abc", "é", "\U0001F600x", ""]
+    for dt in (">U3", "<U3", "=U3"):
+        np.testing.assert_array_equal(hash64_many(np.array(keys, dtype=dt)), hash64_many(keys))
+    ring = MaglevTable(["n1", "n2", "n3"])
+    np.testing.assert_array_equal(ring.lookup_many(np.array(keys, dtype=">U3")[::-1]),
+                                  ring.lookup_many(keys[::-1]))

@@ -123,7 +123,9 @@ cdef object _hash_fixed_ucs4(object arr, keyhash_fn fn, uint64_t seed, str argna
     # numpy 'U' array: UCS-4 code units, trailing NULs are padding; encoded to
     # UTF-8 into one scratch buffer so the hash equals hash64(str).
     cdef Py_ssize_t n = arr.size, w = arr.dtype.itemsize // 4, i, ln, bad = -1
-    cdef const uint32_t[:, ::1] buf = np.ascontiguousarray(arr).reshape(-1).view(np.uint32).reshape(n, w)
+    # native byte order: a '>U' array read as native uint32 would be other code points
+    arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+    cdef const uint32_t[:, ::1] buf = arr.reshape(-1).view(np.uint32).reshape(n, w)
     out = np.empty(n, dtype=np.uint64)
     cdef uint64_t[::1] o = out
     cdef unsigned char *scratch = <unsigned char *>PyMem_Malloc(4 * w + 1)
