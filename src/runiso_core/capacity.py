@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .locality import site_traffic_split
-from .topology import Topology
+from .topology import MAX_RPS, Topology
 
 __all__ = ["SiteLoad", "Scenario", "CapacityReport", "capacity_report"]
 
@@ -264,6 +264,6 @@ def _arrivals(topology: Topology, demand: Any) -> list[float]:
 def _check_demand(v: Any, path: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise TypeError(f"{path} must be a number of requests per second, got {type(v).__name__}")
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{path} must be a finite number >= 0, got {v!r}")
+    if not (math.isfinite(v) and 0 <= v <= MAX_RPS):
+        raise ValueError(f"{path} must be a finite number in [0, {MAX_RPS:g}], got {v!r}")
     return float(v)

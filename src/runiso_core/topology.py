@@ -26,10 +26,14 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["Backend", "Site", "Topology", "MAX_WEIGHT"]
+__all__ = ["Backend", "Site", "Topology", "MAX_WEIGHT", "MAX_RPS"]
 
 #: Largest backend weight accepted (keeps every weight sum well inside int64).
 MAX_WEIGHT = 1_000_000
+
+#: Largest finite rate (requests/s) accepted for a capacity or a demand: sums of
+#: such rates stay finite (two capacities of 1e308 overflowed math.fsum).
+MAX_RPS = 1e15
 
 _SITE_FIELDS = ("name", "share", "backends")
 _BACKEND_FIELDS = ("name", "weight", "capacity_rps")
@@ -65,6 +69,8 @@ def _check_capacity(value: Any, path: str) -> float:
     v = _check_real(value, path)
     if not v > 0:  # also catches NaN
         raise ValueError(f"{path}: must be > 0 requests/s (inf = unbounded), got {value!r}")
+    if MAX_RPS < v < math.inf:
+        raise ValueError(f"{path}: must be <= {MAX_RPS:g} requests/s or inf (unbounded), got {value!r}")
     return v
 
 
