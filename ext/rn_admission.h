@@ -73,10 +73,10 @@ static inline int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64
 
 /* ns until `need` nano-tokens are in key's bucket at `now` (0 if absent: an
  * absent key has a full bucket). Read-only: no insertion, no LRU update. */
-static inline int64_t rn_keyed_wait_ns(const rn_keyed *k, uint64_t key, int64_t now, int64_t need) {
+static inline double rn_keyed_wait_ns(const rn_keyed *k, uint64_t key, int64_t now, int64_t need) {
     rn_tb b;
     uint32_t e = rn_kt_find(&k->t, key);
-    if (e == RN_NIL) return 0;
+    if (e == RN_NIL) return 0.0;
     b = *RN_KB(k, e);
     rn_tb_refill(&b, &k->p, now);
     return rn_tb_wait_ns(&b, &k->p, need);

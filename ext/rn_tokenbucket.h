@@ -63,9 +63,14 @@ typedef struct {
 
 static inline void rn_tb_params_init(rn_tb_params *p, int64_t rate, int64_t cap) {
     rn_u128 num = (rn_u128)(uint64_t)cap * (uint64_t)RN_NS;
+    rn_u128 fill = (num + (uint64_t)rate - 1) / (uint64_t)rate;
     p->rate = rate;
     p->cap = cap;
-    p->fill_ns = (int64_t)((num + (uint64_t)rate - 1) / (uint64_t)rate);
+    /* A slow rate and a big burst can need more than 2**63 ns (e.g. 1e-9
+     * tokens/s, burst 10): saturate. Elapsed times stay below RN_T_MAX, so a
+     * saturated fill_ns is never reached and el * rate < cap * 1e9 still
+     * bounds every mint below cap. */
+    p->fill_ns = fill > (rn_u128)INT64_MAX ? INT64_MAX : (int64_t)fill;
 }
 
 static inline void rn_tb_init(rn_tb *b, int64_t tokens, int64_t last) {
@@ -125,12 +130,14 @@ static inline int rn_tb_full_at(const rn_tb *b, const rn_tb_params *p, int64_t n
 
 /* ns from `now` until `need` nano-tokens are available (0 if they are);
  * call after rn_tb_refill(b, p, now). The smallest w with
- * tokens + floor((w * rate + rem) / 1e9) >= need. */
-static inline int64_t rn_tb_wait_ns(const rn_tb *b, const rn_tb_params *p, int64_t need) {
+ * tokens + floor((w * rate + rem) / 1e9) >= need, as a double: with a slow
+ * rate it can exceed 2**63 ns (up to 1e27), so it is rounded once from the
+ * exact 128-bit quotient instead of wrapping in int64. */
+static inline double rn_tb_wait_ns(const rn_tb *b, const rn_tb_params *p, int64_t need) {
     rn_u128 target;
-    if (b->tokens >= need) return 0;
+    if (b->tokens >= need) return 0.0;
     target = (rn_u128)(uint64_t)(need - b->tokens) * (uint64_t)RN_NS - b->rem;
-    return (int64_t)((target + (uint64_t)p->rate - 1) / (uint64_t)p->rate);
+    return (double)((target + (uint64_t)p->rate - 1) / (uint64_t)p->rate);
 }
 
 #endif

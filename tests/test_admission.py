@@ -151,6 +151,22 @@ def test_huge_elapsed_and_huge_rate_do_not_overflow():
     assert b.time_until(1.0) == pytest.approx(1e9)
 
 
+@pytest.mark.parametrize("rate, burst", [(1e-9, 10), (1e-7, 1e3), (1e-9, 1e9), (0.5, 1e9)])
+def test_slow_rate_big_burst_refill_time_beyond_int64_ns(rate, burst):
+    # Refilling from empty takes burst / rate > 2**63 ns for the first three: the native
+    # refill time used to wrap in int64 and the bucket refilled fully after any gap.
+    b, r = TokenBucket(rate, burst, initial=0), ref.TokenBucket(rate, burst, initial=0)
+    k = KeyedTokenBuckets(rate, burst, max_keys=4)
+    assert k.try_acquire("c", 0.0, int(burst))      # empty its bucket
+    for t in (1.0, 2.0, 1e6, 4.5e9):
+        assert b.try_acquire(t) == r.try_acquire(t)
+        assert b.tokens(t) == r.tokens(t)
+        assert b.time_until(t, int(burst)) == r.time_until(t, int(burst))
+    assert not TokenBucket(rate, burst, initial=0).try_acquire_many(np.array([0.0, 0.5, 1.0])).any()
+    assert not k.try_acquire("c", 1.0)
+    assert k.time_until("c", 1.0, int(burst)) == pytest.approx(int(burst) / rate - 1, rel=1e-9)
+
+
 # ------------------------------------------------------------------ KeyedTokenBuckets
 def _stream(draw, n_keys, n_max=300):
     keys = draw(st.lists(st.integers(0, n_keys - 1), min_size=1, max_size=n_max))
@@ -433,6 +449,19 @@ def test_bad_per_call_args(now, n, exc, match):
 
 def test_int_times_accepted():
     assert TokenBucket(1, 1).try_acquire(3) is True
+
+
+@pytest.mark.parametrize("n", [np.array([10**10], dtype=np.int64), np.array([2**63 + 5], dtype=np.uint64),
+                               np.array([1, 9_223_372_037], dtype=np.int64)])
+def test_batch_n_far_above_burst_raises(n):
+    # n * 1e9 used to wrap in int64 during the check: the request then *added* tokens
+    b = TokenBucket(1, 5)
+    with pytest.raises(ValueError, match="more than the burst"):
+        b.try_acquire_many(np.zeros(len(n)), n)
+    k = KeyedTokenBuckets(1, 5, max_keys=4)
+    with pytest.raises(ValueError, match="more than the burst"):
+        k.try_acquire_many(np.arange(len(n), dtype=np.uint64), np.zeros(len(n)), n)
+    assert b.tokens(0.0) == 5.0 and len(k) == 0
 
 
 def test_bad_keys_and_arrays():

@@ -42,3 +42,29 @@ def test_cache_sim_bad_input(tmp_path):
     assert res.exit_code != 0 and "capacity" in res.output
     res = CliRunner().invoke(main, ["cache", "sim", str(p), "-c", "0"])
     assert res.exit_code != 0 and "max_entries" in res.output
+
+
+def test_cache_sim_unreadable_input_is_a_clear_error(tmp_path):
+    # each of these used to end in a Python traceback
+    bad = {"garbage.npy": b"not a npy file", "t.txt": b"ok 1\n"}
+    for name, data in bad.items():
+        (tmp_path / name).write_bytes(data)
+    np.save(tmp_path / "obj.npy", np.array(["a"], dtype=object), allow_pickle=True)
+    np.save(tmp_path / "two_d.npy", np.zeros((2, 2), dtype=np.uint64))
+    (tmp_path / "neg.txt").write_text("/a -5\n")
+    (tmp_path / "huge.txt").write_text("/a 99999999999999999999\n")
+    for args in (["garbage.npy"], ["obj.npy"], ["two_d.npy"], ["neg.txt", "--bytes"],
+                 ["huge.txt", "--bytes"], ["t.txt", "-c", "inf%"], ["t.txt", "-c", "-10%"],
+                 ["t.txt", "-c", "nan%"]):
+        res = CliRunner().invoke(main, ["cache", "sim", str(tmp_path / args[0]), *args[1:]])
+        assert res.exit_code == 2, (args, res.output)
+        assert "Traceback" not in res.output and "Error: Invalid value" in res.output, (args, res.output)
+
+
+def test_cache_sim_text_keys_are_bytes(tmp_path):
+    # invalid UTF-8 in a key is hashed as logged (it was a UnicodeDecodeError traceback)
+    p = tmp_path / "k.txt"
+    p.write_bytes(b"/\xff 1\n/a 2\n/\xff 1\n")
+    res = CliRunner().invoke(main, ["cache", "sim", str(p), "-c", "5", "-p", "lru"])
+    assert res.exit_code == 0, res.output
+    assert "3 requests, 2 distinct keys" in res.output and "0.6667" in res.output

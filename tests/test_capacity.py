@@ -84,7 +84,7 @@ def test_all_down_is_unroutable():
 
 def test_errors():
     t = equal_sites()
-    with pytest.raises(ValueError, match="demand_rps must be a finite number >= 0"):
+    with pytest.raises(ValueError, match="demand_rps must be a finite number in"):
         capacity_report(t, -1)
     with pytest.raises(ValueError, match="demand_rps"):
         capacity_report(t, float("nan"))
@@ -96,3 +96,26 @@ def test_errors():
         capacity_report(t, 1.0, overprovisioning=0.5)
     with pytest.raises(KeyError, match="no scenario named"):
         capacity_report(t, 1.0).scenario("nope")
+
+
+def test_huge_shares_only_their_ratio_matters():
+    # two shares of 1e308 overflowed math.fsum (OverflowError building the Topology) and
+    # would have made every arrival 0 in capacity_report
+    from runiso_core import Backend, Site, Topology, capacity_report, site_traffic_split
+    t = Topology([Site("a", 1e308, [Backend("x")]), Site("b", 1e308, [Backend("y")])])
+    assert Topology.from_dict(t.to_dict()) == t
+    assert site_traffic_split(t).ppm == ((1_000_000, 0), (0, 1_000_000))
+    assert [s.arrival_rps for s in capacity_report(t, 100.0).nominal.sites] == [50.0, 50.0]
+
+
+def test_absurd_rates_are_clear_errors():
+    # capacities / demands of 1e308 summed to an OverflowError from math.fsum
+    from runiso_core import Backend, Site, Topology, capacity_report
+    with pytest.raises(ValueError, match="capacity_rps: must be <= 1e\\+15"):
+        Backend("x", 1, 1e308)
+    t = Topology([Site("a", 1, [Backend("x", 1, 1e15), Backend("y", 1, 1e15)]),
+                  Site("b", 1, [Backend("z", 1, math.inf)])])
+    assert t.sites[0].capacity_rps == 2e15
+    with pytest.raises(ValueError, match=r"demand_rps\['a'\] must be a finite number in"):
+        capacity_report(t, {"a": 1e308, "b": 1e308})
+    assert capacity_report(t, {"a": 1e15, "b": 1e15}).nominal.demand_rps == 2e15

@@ -69,3 +69,15 @@ def test_parse_nodes():
 def test_listed_in_help():
     res = run("-h")
     assert res.exit_code == 0 and "hash" in res.output
+
+
+def test_keys_that_are_not_utf8_are_hashed_as_bytes():
+    # argv/stdin bytes that are not UTF-8 used to fail ("surrogates not allowed")
+    ring = MaglevTable(["a", "b", "c"])
+    res = CliRunner().invoke(main, ["hash", "-n", "a,b,c"], input=b"/x\xff\r\n/y\n")
+    assert res.exit_code == 0, res.output
+    assert res.stdout_bytes == (b"/x\xff\t" + ring.lookup(b"/x\xff").encode() + b"\n"
+                                b"/y\t" + ring.lookup("/y").encode() + b"\n")
+    res = CliRunner().invoke(main, ["hash", "-n", "a,b,c", b"/x\xff".decode("utf-8", "surrogateescape")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout_bytes == b"/x\xff\t" + ring.lookup(b"/x\xff").encode() + b"\n"

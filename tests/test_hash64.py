@@ -4,7 +4,7 @@ import pytest
 import xxhash
 from hypothesis import given, settings, strategies as st
 
-from runiso_core import hash64, hash64_many
+from runiso_core import MaglevTable, hash64, hash64_many
 from runiso_core._hashing import _key_array, _key_hash
 
 # Vectors from the xxHash project's published sanity checks (empty input) and
@@ -111,3 +111,27 @@ def test_key_coercion_ints_and_errors():
         _key_array(["a", None])
     with pytest.raises(TypeError, match="single str"):
         _key_array("abc")
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "ok\udfff", "\udc80x"])
+def test_lone_surrogate_refused_by_every_batch_form_like_per_call(bad):
+    # a 'U' array used to hash lone surrogates (surrogatepass bytes) while hash64(str),
+    # lists and object arrays refuse them: per-call and batch must agree
+    keys = ["a", bad]
+    with pytest.raises(ValueError):
+        hash64(bad)
+    for batch in (keys, tuple(keys), np.array(keys, dtype=object), np.array(keys)):
+        with pytest.raises(ValueError):
+            hash64_many(batch)
+    with pytest.raises(ValueError, match=r"keys\[1\].*not encodable as UTF-8"):
+        MaglevTable(["n1", "n2"]).lookup_many(np.array(keys))
+
+
+def test_big_endian_str_array_hashes_like_native():
+    # a '>U' array was read as native UCS-4 (other code points): silently wrong hashes
+    keys = ["abc", "é", "\U0001F600x", ""]
+    for dt in (">U3", "<U3", "=U3"):
+        np.testing.assert_array_equal(hash64_many(np.array(keys, dtype=dt)), hash64_many(keys))
+    ring = MaglevTable(["n1", "n2", "n3"])
+    np.testing.assert_array_equal(ring.lookup_many(np.array(keys, dtype=">U3")[::-1]),
+                                  ring.lookup_many(keys[::-1]))

@@ -288,6 +288,9 @@ def test_argument_validation(tmp_path):
         read_trace(NASA, format="xml")
     with pytest.raises(ValueError, match="chunk_size"):
         list(iter_trace(NASA, chunk_size=0))
+    for huge in (10**12, 2**63):   # used to try to allocate terabytes (MemoryError/OverflowError)
+        with pytest.raises(ValueError, match="chunk_size must be an int in"):
+            list(iter_trace(NASA, chunk_size=huge))
     with pytest.raises(FileNotFoundError):
         read_trace(tmp_path / "missing.log")
     with pytest.raises(IsADirectoryError):
@@ -366,3 +369,28 @@ def test_with_strings_url_only():
     assert hash64(t.url[0]) == t.key[0]
     with pytest.raises(ValueError, match="with_strings"):
         read_trace(APACHE, with_strings="ua")
+
+
+def test_concat_fields_checks_what_it_reads():
+    # a NaN index passed the range checks and was cast to a garbage int32: segfault
+    from runiso_core._parse import concat_fields
+    table = (b"abcd", np.array([0, 1, 2, 4]))
+    assert concat_fields([table], np.array([[0], [2]])) == b"acd"
+    with pytest.raises(TypeError, match="integer"):
+        concat_fields([table], np.array([[np.nan]]))
+    with pytest.raises(TypeError, match="integer"):
+        concat_fields([table], np.array([[0.0]]))
+    with pytest.raises(TypeError, match="offsets must be an integer"):
+        concat_fields([(b"abcd", np.array([0.0, np.nan, 4.0]))], np.array([[0]]))
+    with pytest.raises(ValueError, match="entries must be in"):
+        concat_fields([table], np.array([[2**32]], dtype=np.int64))   # wraps to 0 in int32
+
+
+def test_text_stream_is_a_clear_type_error():
+    # a text-mode file object used to fail with "'TextIOWrapper' object has no attribute 'readinto'"
+    with open(NASA) as f, pytest.raises(TypeError, match="binary file object"):
+        read_trace(f)
+    with pytest.raises(TypeError, match="binary file object"):
+        read_trace(io.StringIO("x"))
+    with open(NASA, "rb") as f:
+        assert len(read_trace(f)) == len(read_trace(NASA))

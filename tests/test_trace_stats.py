@@ -137,6 +137,8 @@ def test_cli_stats_errors(tmp_path):
     assert r.exit_code == 1 and "line 299" in r.output and "bad byte count" in r.output
     r = CliRunner().invoke(main, ["trace", "stats", str(tmp_path / "nope.log")])
     assert r.exit_code == 1 and "nope.log" in r.output
+    r = CliRunner().invoke(main, ["trace", "stats", "--chunk-size", "1000000000000", NASA])
+    assert r.exit_code == 2 and "--chunk-size" in r.output and "Traceback" not in r.output
 
 
 # ---------------------------------------------------------------- synth
@@ -191,3 +193,19 @@ def test_synth_flash_sale_surge():
         next(synth_lines(10, flash_sale="30h:1h:3", days=1))
     r = CliRunner().invoke(main, ["trace", "synth", "--flash-sale", "x:y:z", "-o", "-"])
     assert r.exit_code == 1 and "flash_sale" in r.output
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--days", "1e12"], "days must be in"),                 # tried to allocate 614 PiB
+    (["--products", "1000000000000"], "products must be in"),  # 7 TiB permutation
+    (["--pages-per-session", "inf"], "pages_per_session must be in"),
+    (["--pages-per-session", "1e300"], "pages_per_session must be in"),
+    (["--seed", "-1"], "seed must be an int >= 0"),
+    (["--start", "9999-01-01"], "1900-2261"),                 # unparseable by our own parsers
+    (["--start", "1000-01-01"], "1900-2261"),
+    (["-o", "/nonexistent-dir/x.log"], "No such file"),       # was an OSError traceback
+])
+def test_synth_bad_options_are_clear_errors(tmp_path, args, msg):
+    argv = ["trace", "synth", "-n", "10", "-o", str(tmp_path / "s.log"), *args]
+    r = CliRunner().invoke(main, argv)
+    assert r.exit_code == 1 and msg in r.output and "Traceback" not in r.output, r.output

@@ -23,7 +23,7 @@ cdef extern from "rn_tokenbucket.h" nogil:
     void rn_tb_init(rn_tb *b, int64_t tokens, int64_t last) noexcept
     void rn_tb_refill(rn_tb *b, const rn_tb_params *p, int64_t now) noexcept
     int rn_tb_try(rn_tb *b, const rn_tb_params *p, int64_t now, int64_t need) noexcept
-    int64_t rn_tb_wait_ns(const rn_tb *b, const rn_tb_params *p, int64_t need) noexcept
+    double rn_tb_wait_ns(const rn_tb *b, const rn_tb_params *p, int64_t need) noexcept
 
 cdef extern from "rn_keytable.h" nogil:
     const uint32_t RN_NIL
@@ -64,7 +64,7 @@ cdef extern from "rn_admission.h" nogil:
         uint64_t evicted    # non-full buckets dropped (LRU) to make room
         uint64_t reclaimed  # full buckets dropped to make room (no effect)
     int rn_keyed_acquire(rn_keyed *k, uint64_t key, int64_t now, int64_t need) noexcept
-    int64_t rn_keyed_wait_ns(const rn_keyed *k, uint64_t key, int64_t now, int64_t need) noexcept
+    double rn_keyed_wait_ns(const rn_keyed *k, uint64_t key, int64_t now, int64_t need) noexcept
     void rn_keyed_acquire_many(rn_keyed *k, const uint64_t *keys, const double *times,
                                const int64_t *needs, int64_t need, size_t n, uint8_t *out) noexcept
     ctypedef struct rn_gate_rec:

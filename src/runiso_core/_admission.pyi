@@ -7,6 +7,7 @@ and thread-safe (per-object lock; batch methods release the GIL).
 """
 import enum
 from collections.abc import Sequence
+from typing import final
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ class Decision(enum.IntEnum):
     SHED_STICKY = 4
     """Visitor already shed within ``shed_ttl``."""
 
+@final
 class TokenBucket:
     """One exact token bucket.
 
@@ -53,6 +55,7 @@ class TokenBucket:
     def try_acquire_many(self, times: Times, n: int | npt.NDArray[np.integer] | None = None) -> npt.NDArray[np.bool_]:
         """Batch :meth:`try_acquire` (nogil), one request per time, in order."""
 
+@final
 class KeyedTokenBuckets:
     """One exact token bucket per key in a bounded open-addressing table.
 
@@ -84,6 +87,7 @@ class KeyedTokenBuckets:
     def memory_bytes(self) -> int:
         """Bytes allocated for the table (fixed at construction)."""
 
+@final
 class SessionGate:
     """Session-level admission: admitted sessions keep being served, new visitors beyond
     ``new_sessions_rate`` or ``max_active_sessions`` are shed (and stay shed for ``shed_ttl``).

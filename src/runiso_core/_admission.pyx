@@ -205,7 +205,7 @@ cdef object _needs(object n, Py_ssize_t count, int64_t cap):
     if arr.ndim != 1 or arr.shape[0] != count:
         raise ValueError(f"n has shape {arr.shape} but there are {count} requests: lengths must match")
     if count:
-        lo, hi = arr.min(), arr.max()
+        lo, hi = int(arr.min()), int(arr.max())   # Python ints: hi * 1e9 must not wrap in int64
         if lo < 1:
             raise ValueError(f"n[{int(np.argmin(arr))}] must be >= 1, got {lo}")
         if hi * RN_NS > cap:

@@ -1,5 +1,5 @@
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +10,7 @@ from .topology import Topology
 
 Key = Union[str, bytes, bytearray, memoryview, int]
 
+@final
 class SiteBalancer:
     """Site-aware weighted balancer with Envoy-style failover.
 

@@ -8,6 +8,7 @@ cdef extern from "xxh64.h" nogil:
     uint64_t runiso_mix64(uint64_t k)
 
 cdef extern from "utf8.h" nogil:
+    const size_t RUNISO_UTF8_INVALID
     size_t runiso_ucs4_to_utf8(const uint32_t *s, size_t n, unsigned char *out)
 
 # Hash one str (UTF-8) / bytes / bytearray / memoryview. With allow_int, an int

@@ -1,5 +1,5 @@
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Union
+from typing import Union, final
 
 from typing_extensions import Self
 
@@ -45,7 +45,7 @@ class ConsistentHash:
     @property
     def weights(self) -> tuple[float, ...]:
         """Weight of each node, in the order of ``nodes``."""
-    def lookup(self, key: Key, /) -> str:
+    def lookup(self, key: Key) -> str:
         """Node name for one key.
 
         ``str`` (UTF-8) / ``bytes`` / ``bytearray`` / ``memoryview`` keys are
@@ -62,10 +62,11 @@ class ConsistentHash:
     def without_node(self, name: str) -> Self:
         """New instance without ``name``; ``ValueError`` if absent or the last node."""
     def __len__(self) -> int: ...
-    def __contains__(self, name: object) -> bool: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __contains__(self, name: object, /) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@final
 class KetamaRing(ConsistentHash):
     """The libmemcached ketama continuum; for every str key ``lookup`` returns the
     same node as ``uhashring.HashRing(nodes, hash_fn="ketama").get_node(key)``
@@ -91,6 +92,7 @@ class KetamaRing(ConsistentHash):
     def n_points(self) -> int:
         """Distinct points on the continuum."""
 
+@final
 class MaglevTable(ConsistentHash):
     """Maglev lookup table (Eisenbud et al., NSDI 2016, section 3.4).
 
@@ -107,6 +109,7 @@ class MaglevTable(ConsistentHash):
     def table_size(self) -> int:
         """M, the number of table slots (prime)."""
 
+@final
 class RendezvousHash(ConsistentHash):
     """Weighted rendezvous / highest-random-weight hashing.
 
@@ -117,6 +120,7 @@ class RendezvousHash(ConsistentHash):
     shares and minimal disruption for any change, O(N) per key."""
     def __init__(self, nodes: Nodes) -> None: ...
 
+@final
 class JumpHash(ConsistentHash):
     """Jump consistent hash (Lamping & Veach 2014). Node ``i`` (sorted by name) is
     bucket ``i``: for an int key, ``lookup`` returns ``nodes[jump.hash(key, N)]``

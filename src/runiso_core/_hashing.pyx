@@ -119,11 +119,13 @@ cdef object _hash_fixed_bytes(object arr, keyhash_fn fn, uint64_t seed):
 
 
 @cython.boundscheck(False)
-cdef object _hash_fixed_ucs4(object arr, keyhash_fn fn, uint64_t seed):
+cdef object _hash_fixed_ucs4(object arr, keyhash_fn fn, uint64_t seed, str argname):
     # numpy 'U' array: UCS-4 code units, trailing NULs are padding; encoded to
     # UTF-8 into one scratch buffer so the hash equals hash64(str).
-    cdef Py_ssize_t n = arr.size, w = arr.dtype.itemsize // 4, i, ln
-    cdef const uint32_t[:, ::1] buf = np.ascontiguousarray(arr).reshape(-1).view(np.uint32).reshape(n, w)
+    cdef Py_ssize_t n = arr.size, w = arr.dtype.itemsize // 4, i, ln, bad = -1
+    # native byte order: a '>U' array read as native uint32 would be other code points
+    arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+    cdef const uint32_t[:, ::1] buf = arr.reshape(-1).view(np.uint32).reshape(n, w)
     out = np.empty(n, dtype=np.uint64)
     cdef uint64_t[::1] o = out
     cdef unsigned char *scratch = <unsigned char *>PyMem_Malloc(4 * w + 1)
@@ -137,9 +139,15 @@ cdef object _hash_fixed_ucs4(object arr, keyhash_fn fn, uint64_t seed):
                 while ln > 0 and buf[i, ln - 1] == 0:
                     ln -= 1
                 nb = runiso_ucs4_to_utf8(&buf[i, 0] if w > 0 else NULL, <size_t>ln, scratch)
+                if nb == RUNISO_UTF8_INVALID:
+                    bad = i
+                    break
                 o[i] = fn(scratch, nb, seed)
     finally:
         PyMem_Free(scratch)
+    if bad >= 0:
+        raise ValueError(f"{argname}[{bad}]: {arr[bad]!r:.80} is not encodable as UTF-8 "
+                         f"(lone surrogate)")
     return out
 
 
@@ -191,7 +199,7 @@ cdef object _key_array_fn(object keys, bint allow_int, str argname, keyhash_fn f
         if kind == "S":
             return _hash_fixed_bytes(keys, fn, seed)
         if kind == "U":
-            return _hash_fixed_ucs4(keys, fn, seed)
+            return _hash_fixed_ucs4(keys, fn, seed, argname)
         if kind == "O":
             return _hash_sequence(keys.tolist(), allow_int, argname, fn, seed)
         raise TypeError(

@@ -1,5 +1,5 @@
 """Native access-log parsing: buffers of many lines -> numpy columns (see ext/logparse.h)."""
-from typing import Sequence
+from typing import Sequence, final
 
 import numpy as np
 import numpy.typing as npt
@@ -11,6 +11,7 @@ ROLE_CODES: dict[str, int]
 COLUMNS: tuple[str, ...]
 """Column names of a chunk, in order."""
 
+@final
 class ChunkParser:
     """Parse lines of one text format into fixed-capacity column buffers.
 

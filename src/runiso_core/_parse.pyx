@@ -320,6 +320,11 @@ def concat_fields(list tables not None, idx):
     -------
     bytes
     """
+    # Integer dtypes only: a float idx (NaN) or offsets array would be cast to
+    # garbage indices *after* the range checks below (NaN passes them).
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu" or idx.ndim != 2:
+        raise TypeError(f"idx: expected a 2-D integer array, got dtype {idx.dtype} shape {idx.shape}")
     cdef const int32_t[:, ::1] ix = np.ascontiguousarray(idx, dtype=np.int32)
     cdef Py_ssize_t n = ix.shape[0], K = ix.shape[1], i, k
     if K != len(tables):
@@ -330,12 +335,15 @@ def concat_fields(list tables not None, idx):
     offs = []
     for k, t in enumerate(tables):
         blob, off = t
+        off = np.asarray(off)
+        if off.dtype.kind not in "iu":
+            raise TypeError(f"tables[{k}]: offsets must be an integer array, got dtype {off.dtype}")
         off = np.ascontiguousarray(off, dtype=np.int64)
         if not isinstance(blob, bytes) or off.ndim != 1 or len(off) < 2 or off[0] < 0 \
                 or off[len(off) - 1] > len(blob) or np.any(np.diff(off) < 0):
             raise ValueError(f"tables[{k}]: expected (bytes, nondecreasing offsets within it)")
-        col = np.asarray(idx)[:, k]
-        if col.min() < 0 or col.max() >= len(off) - 1:
+        col = idx[:, k]
+        if col.min() < 0 or col.max() >= min(len(off) - 1, 2**31):   # exact in int32
             raise ValueError(f"idx[:, {k}]: entries must be in [0, {len(off) - 1}), got "
                              f"[{col.min()}, {col.max()}]")
         blobs.append(blob)

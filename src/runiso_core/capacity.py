@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .locality import site_traffic_split
-from .topology import Topology
+from .topology import MAX_RPS, Topology
 
 __all__ = ["SiteLoad", "Scenario", "CapacityReport", "capacity_report"]
 
@@ -254,13 +254,16 @@ def _arrivals(topology: Topology, demand: Any) -> list[float]:
             out[topology.site_index(name)] = _check_demand(v, f"demand_rps[{name!r}]")
         return out
     d = _check_demand(demand, "demand_rps")
-    total = math.fsum(s.share for s in topology.sites)
-    return [d * s.share / total for s in topology.sites]
+    # shares relative to the largest: only ratios matter, and a sum of huge shares overflows
+    top = max(s.share for s in topology.sites)
+    rel = [s.share / top for s in topology.sites]
+    total = math.fsum(rel)
+    return [d * r / total for r in rel]
 
 
 def _check_demand(v: Any, path: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise TypeError(f"{path} must be a number of requests per second, got {type(v).__name__}")
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{path} must be a finite number >= 0, got {v!r}")
+    if not (math.isfinite(v) and 0 <= v <= MAX_RPS):
+        raise ValueError(f"{path} must be a finite number in [0, {MAX_RPS:g}], got {v!r}")
     return float(v)

@@ -1,6 +1,7 @@
 """``runiso cache``: replay a key stream through LRU / SIEVE / S3-FIFO."""
 from __future__ import annotations
 
+import math
 import pathlib
 
 import click
@@ -16,35 +17,50 @@ def _load(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray | None]:
     """uint64 keys (+ int64 sizes) from a .npy of uint64 keys, or a text file of
     ``key [size]`` lines (integer keys are taken as pre-hashed, others hashed)."""
     if path.suffix == ".npy":
-        keys = np.load(path, allow_pickle=False)
-        if keys.dtype.kind not in "iu":
-            raise click.BadParameter(f"{path}: expected an integer .npy array, got dtype {keys.dtype}")
+        try:
+            keys = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:   # not a .npy, truncated, or pickled objects
+            raise click.BadParameter(f"{path}: not a readable .npy array of keys: {exc}") from None
+        if not isinstance(keys, np.ndarray) or keys.dtype.kind not in "iu":
+            raise click.BadParameter(f"{path}: expected an integer .npy array, got dtype "
+                                     f"{getattr(keys, 'dtype', type(keys).__name__)}")
+        if keys.ndim != 1:
+            raise click.BadParameter(f"{path}: expected a 1-D array of keys, got shape {keys.shape}")
         return np.ascontiguousarray(keys.astype(np.int64, copy=False).view(np.uint64)
                                     if keys.dtype.kind == "i" else keys, dtype=np.uint64), None
+    # bytes, not str: a key is hashed as the bytes logged (hash64 of a str is that of its
+    # UTF-8), so invalid UTF-8 in a key is no error
     words, sizes = [], []
-    with open(path, encoding="utf-8") as f:
+    with open(path, "rb") as f:
         for lineno, line in enumerate(f, 1):
             parts = line.split()
             if not parts:
                 continue
             words.append(parts[0])
             if len(parts) > 1:
+                size = parts[1].decode("ascii", "replace")
                 try:
-                    sizes.append(int(parts[1]))
+                    sizes.append(int(size))
                 except ValueError:
-                    raise click.BadParameter(f"{path}:{lineno}: size {parts[1]!r} is not an int") from None
+                    raise click.BadParameter(f"{path}:{lineno}: size {size!r:.40} is not an int") from None
     if sizes and len(sizes) != len(words):
         raise click.BadParameter(f"{path}: some lines have a size and some do not")
     if all(w.isdigit() for w in words) and all(int(w) < 2**64 for w in words):
         keys = np.array([int(w) for w in words], dtype=np.uint64)
     else:
         keys = hash64_many(words)
-    return keys, (np.array(sizes, dtype=np.int64) if sizes else None)
+    try:
+        return keys, (np.array(sizes, dtype=np.int64) if sizes else None)
+    except OverflowError:
+        raise click.BadParameter(f"{path}: a size does not fit in int64") from None
 
 
 def _capacity(spec: str, distinct: int) -> int:
     if spec.endswith("%"):
-        return max(1, int(distinct * float(spec[:-1]) / 100))
+        pct = float(spec[:-1])
+        if not (math.isfinite(pct) and pct > 0):
+            raise ValueError(spec)
+        return max(1, int(distinct * pct / 100))
     return int(spec)
 
 
@@ -82,6 +98,9 @@ def sim(trace: pathlib.Path, capacities, policies, by_bytes: bool) -> None:
                 c = POLICIES[name](**kw)
             except (TypeError, ValueError) as exc:
                 raise click.BadParameter(f"capacity {spec!r}: {exc}") from None
-            c.access_many(keys, sizes=sizes if by_bytes else None)
+            try:
+                c.access_many(keys, sizes=sizes if by_bytes else None)
+            except ValueError as exc:   # the cache validates sizes
+                raise click.BadParameter(f"{trace}: {exc}") from None
             s = c.stats
             click.echo(f"{cap:>14,} {name:>7} {1 - s.hit_ratio:8.4f} {1 - s.byte_hit_ratio:9.4f}")

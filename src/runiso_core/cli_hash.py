@@ -88,14 +88,21 @@ def hash_command(keys: tuple[str, ...], nodes: dict, algorithm: str, table_size:
         ring = cls(nodes, **options)
     except (ValueError, TypeError) as e:
         raise click.UsageError(str(e)) from None
-    if not keys:
-        keys = tuple(line.rstrip("\r\n") for line in sys.stdin)
+    # Keys are hashed as the bytes given: argv comes back to its bytes through
+    # surrogateescape and stdin is read as bytes, so a key that is not valid UTF-8
+    # (as found in real logs) is hashed and echoed as-is instead of failing.
+    if keys:
+        raw = [k.encode("utf-8", "surrogateescape") for k in keys]
+    else:
+        raw = [line.rstrip(b"\r\n") for line in sys.stdin.buffer]
     try:
-        idx = ring.lookup_many(list(keys))
-    except (ValueError, TypeError) as e:  # e.g. lone surrogates from the shell
+        idx = ring.lookup_many(raw)
+    except (ValueError, TypeError) as e:  # e.g. a lone surrogate that is not an escaped byte
         raise click.UsageError(str(e)) from None
-    names = ring.nodes
+    names = [f"\t{n}\n".encode() for n in ring.nodes]
     idx_list = idx.tolist()
-    for start in range(0, len(keys), 65536):  # bounded output chunks
-        click.echo("".join(f"{key}\t{names[i]}\n" for key, i in
-                           zip(keys[start:start + 65536], idx_list[start:start + 65536])), nl=False)
+    out = sys.stdout.buffer
+    for start in range(0, len(raw), 65536):  # bounded output chunks
+        out.write(b"".join(key + names[i] for key, i in
+                           zip(raw[start:start + 65536], idx_list[start:start + 65536])))
+    out.flush()

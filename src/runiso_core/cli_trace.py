@@ -8,7 +8,7 @@ import sys
 import click
 
 from ._trace_types import TraceFormatError
-from .trace import FORMATS
+from .trace import FORMATS, MAX_CHUNK_SIZE
 
 
 @click.group("trace")
@@ -66,7 +66,7 @@ def _render(stats: dict) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--columns", default=None, metavar="ROLE=COL,...",
               help="CSV/TSV column mapping, e.g. time=ts,key=lbn,size=bytes.")
-@click.option("--chunk-size", default=1_000_000, show_default=True, type=click.IntRange(1),
+@click.option("--chunk-size", default=1_000_000, show_default=True, type=click.IntRange(1, MAX_CHUNK_SIZE),
               help="Requests per parsed chunk (bounds memory).")
 def stats_cmd(files, fmt, strict, as_json, columns, chunk_size) -> None:
     """Workload statistics of FILE... (read as one stream, in order; '-' = stdin).
@@ -154,5 +154,5 @@ def synth_cmd(n, seed, products, alpha, pages_per_session, cart_rate, checkout_r
             with open(output, "wb") as f:
                 nbytes = write_synth(f, n, **kw)
             click.echo(f"wrote {n:,} lines ({nbytes / 1e6:,.1f} MB) to {output}", err=True)
-    except ValueError as e:
+    except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None

@@ -39,6 +39,16 @@ from ._parse import concat_fields
 
 __all__ = ["synth_lines", "write_synth", "parse_flash_sale"]
 
+# Bounds that keep the generator's memory sane (arrivals are sampled from a
+# per-second intensity array, ~0.1 GB per simulated day; the URL table is
+# O(products)) and every timestamp inside what the log parsers accept
+# (years 1900-2261: int64 nanoseconds).
+MAX_DAYS = 31
+MAX_PRODUCTS = 10_000_000
+MAX_PAGES_PER_SESSION = 1000
+_T_MIN = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+_T_END = dt.datetime(2262, 1, 1, tzinfo=dt.timezone.utc)
+
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _HOST = "https://shop.example.com"
 _UAS = [
@@ -194,23 +204,29 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"n must be an int >= 0, got {n!r}")
-    if products < 20:
-        raise ValueError(f"products must be >= 20, got {products}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    if not 20 <= products <= MAX_PRODUCTS:
+        raise ValueError(f"products must be in [20, {MAX_PRODUCTS:_}], got {products}")
     if not alpha > 0:
         raise ValueError(f"alpha must be > 0, got {alpha}")
-    if not pages_per_session >= 1:
-        raise ValueError(f"pages_per_session must be >= 1, got {pages_per_session}")
+    if not 1 <= pages_per_session <= MAX_PAGES_PER_SESSION:
+        raise ValueError(f"pages_per_session must be in [1, {MAX_PAGES_PER_SESSION}], "
+                         f"got {pages_per_session}")
     for nm, v in (("cart_rate", cart_rate), ("checkout_rate", checkout_rate)):
         if not 0 <= v <= 1:
             raise ValueError(f"{nm} must be in [0, 1], got {v}")
-    if not days > 0:
-        raise ValueError(f"days must be > 0, got {days}")
+    if not 0 < days <= MAX_DAYS:
+        raise ValueError(f"days must be in (0, {MAX_DAYS}], got {days}")
     try:
         t0 = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"start: expected an ISO-8601 date, got {start!r}") from None
     if t0.tzinfo is None:
         t0 = t0.replace(tzinfo=dt.timezone.utc)
+    if not (t0 >= _T_MIN and t0 + dt.timedelta(days=days) < _T_END):
+        raise ValueError(f"start: the trace must lie within the years 1900-2261 (what the log "
+                         f"parsers accept), got {start!r} + {days:g} days")
     t0s = int(t0.timestamp())
     sale = parse_flash_sale(flash_sale) if flash_sale else None
     if n == 0:

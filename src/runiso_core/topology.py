@@ -26,10 +26,14 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["Backend", "Site", "Topology", "MAX_WEIGHT"]
+__all__ = ["Backend", "Site", "Topology", "MAX_WEIGHT", "MAX_RPS"]
 
 #: Largest backend weight accepted (keeps every weight sum well inside int64).
 MAX_WEIGHT = 1_000_000
+
+#: Largest finite rate (requests/s) accepted for a capacity or a demand: sums of
+#: such rates stay finite (two capacities of 1e308 overflowed math.fsum).
+MAX_RPS = 1e15
 
 _SITE_FIELDS = ("name", "share", "backends")
 _BACKEND_FIELDS = ("name", "weight", "capacity_rps")
@@ -65,6 +69,8 @@ def _check_capacity(value: Any, path: str) -> float:
     v = _check_real(value, path)
     if not v > 0:  # also catches NaN
         raise ValueError(f"{path}: must be > 0 requests/s (inf = unbounded), got {value!r}")
+    if MAX_RPS < v < math.inf:
+        raise ValueError(f"{path}: must be <= {MAX_RPS:g} requests/s or inf (unbounded), got {value!r}")
     return v
 
 
@@ -190,7 +196,7 @@ class Topology:
                     raise ValueError(f"Topology: backend name {b.name!r} appears in site {s.name!r} "
                                      f"and in site {seen_backend[b.name]!r}; backend names must be unique")
                 seen_backend[b.name] = s.name
-        if not math.fsum(s.share for s in sites) > 0:
+        if not any(s.share > 0 for s in sites):  # not fsum: two shares of 1e308 overflow it
             raise ValueError("Topology.sites: at least one site needs a share > 0")
         sites = tuple(sorted(sites, key=lambda s: s.name))
         site_idx = {s.name: i for i, s in enumerate(sites)}
@@ -248,7 +254,7 @@ class Topology:
                 cap = _check_capacity(rb.get("capacity_rps", math.inf), f"{q}.capacity_rps")
                 backends.append(Backend(bname, weight, cap))
             sites.append(Site(name, share, tuple(backends)))
-        if not math.fsum(s.share for s in sites) > 0:
+        if not any(s.share > 0 for s in sites):
             raise ValueError("sites: at least one site needs a share > 0 (all shares are 0)")
         return cls(tuple(sites))
 

@@ -72,6 +72,9 @@ _ALIASES = {
 FORMATS = tuple(sorted(_ALIASES))
 
 _BLOCK = 1 << 22            # bytes read per block
+#: Largest chunk_size: each chunk's columns (~51 B/row) are allocated up front, so an
+#: absurd chunk_size would ask for terabytes before reading a byte.
+MAX_CHUNK_SIZE = 1 << 27
 _MAX_LINE = 1 << 23         # longer lines are skipped as malformed ("line too long")
 _BOM = b"\xef\xbb\xbf"
 _TOO_LONG = REASONS.index("line too long")
@@ -245,6 +248,9 @@ class Trace:
 def _open_input(path) -> tuple[BinaryIO, BinaryIO, int | None, str]:
     """Return (decompressed stream, raw stream, raw size or None, display name)."""
     if hasattr(path, "read"):
+        if isinstance(path, io.TextIOBase):   # its read() gives str: the parsers need bytes
+            raise TypeError(f"path: expected a binary file object (open(..., 'rb')), got a text "
+                            f"stream {type(path).__name__}")
         raw = path if hasattr(path, "peek") else io.BufferedReader(path)  # type: ignore[arg-type]
         name = getattr(path, "name", "<stream>")
         size = None
@@ -447,8 +453,9 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
         Unrecognised or binary input, or (strict) a malformed line / a
         truncated compressed stream.
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0:
-        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) \
+            or not 0 < chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError(f"chunk_size must be an int in [1, {MAX_CHUNK_SIZE}], got {chunk_size!r}")
     if isinstance(max_line_bytes, bool) or not isinstance(max_line_bytes, int) \
             or max_line_bytes < 1024:
         raise ValueError(f"max_line_bytes must be an int >= 1024, got {max_line_bytes!r}")
