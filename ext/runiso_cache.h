@@ -5,8 +5,19 @@
  *     size, queue id, frequency bits), grown by x1.25 up to a hard bound;
  *   - an open-addressing index (linear probing, backward-shift deletion, no
  *     tombstones, load <= 2/3) of 8-byte buckets: 32-bit tag of the mixed
- *     key + slot + 1;
- *   - intrusive doubly linked lists over slot indices (head = newest).
+ *     key + slot + 1. Its size is exactly 1.5x the slots (not a power of
+ *     two): the home bucket is (tag * size) >> 32, so the index costs 12
+ *     bytes per slot whatever the slot count;
+ *   - intrusive doubly linked lists over slot indices (head = newest);
+ *   - S3-FIFO only: the ghost FIFO, which holds keys and never a slot: a
+ *     ring of keys (8 bytes; + 8 for the size when the cache is byte-bounded)
+ *     and a set of uint32 buckets over live ring positions (load <= 3/4).
+ *     A ghost hit leaves a dead key in the ring; the set says which ring
+ *     positions are live, so eviction from the tail skips the dead ones and
+ *     a full ring is compacted (or grown) in FIFO order.
+ *   Simulator memory: 32 + 12 = 44 bytes per resident entry (key included),
+ *   plus for S3-FIFO <= 1.125 * (8 + 5.33) bytes per ghost key (ghost = 90 %
+ *   of the entries by default: <= 58 bytes per resident entry in all).
  * Plain C, no Python: every function is safe without the GIL. The Cython
  * wrapper owns the Python objects (proxy mode) and learns which slots were
  * dropped from the removal log (rc_cache.log) after each operation.
@@ -43,7 +54,7 @@
 
 enum { RC_LRU = 0, RC_SIEVE = 1, RC_S3FIFO = 2 };
 /* queue ids: Q_MAIN is the only list of LRU/SIEVE */
-enum { Q_MAIN = 0, Q_SMALL = 1, Q_GHOST = 2, Q_FREE = 0xFF };
+enum { Q_MAIN = 0, Q_SMALL = 1, Q_GHOST = 2, Q_FREE = 0xFF };  /* Q_GHOST: counters only */
 /* operation kinds of rc_access */
 enum { RC_OP_ACCESS = 0, RC_OP_PUT = 1 };
 
@@ -53,9 +64,23 @@ typedef struct {
     uint32_t prev;      /* newer neighbour (toward head), RC_NIL at head */
     uint32_t next;      /* older neighbour (toward tail); free-list link */
     uint64_t size : 48; /* bytes charged to the cache (< 2**48, checked at the boundary) */
-    uint64_t q : 8;     /* Q_MAIN / Q_SMALL / Q_GHOST / Q_FREE */
+    uint64_t q : 8;     /* Q_MAIN / Q_SMALL / Q_FREE */
     uint64_t freq : 8;  /* SIEVE visited bit; S3-FIFO frequency (capped 3) */
 } rc_entry;             /* 32 bytes */
+
+/* S3-FIFO ghost FIFO: keys of entries evicted from the small queue. */
+typedef struct {
+    uint64_t *key;      /* ring of keys, oldest at `tail`; dead ones included */
+    uint64_t *size;     /* ring of sizes (byte-bounded caches only, else NULL) */
+    uint32_t cap;       /* ring positions allocated */
+    uint32_t max_cap;   /* bound on ring positions (>= 1.125 * live bound) */
+    uint32_t tail;      /* position of the oldest key */
+    uint32_t span;      /* positions in use from tail (live + dead) */
+    uint32_t *set;      /* buckets over live positions: tag | (pos + 1); 0 = empty */
+    uint32_t set_n;     /* buckets (>= 4/3 * cap) */
+    uint32_t pbits;     /* low bits of a bucket holding pos + 1 */
+    uint32_t pmask;     /* (1 << pbits) - 1; the other bits tag the key's hash */
+} rc_ghost;
 
 typedef struct {
     int policy;
@@ -65,17 +90,19 @@ typedef struct {
     uint32_t max_slots; /* hard bound on slots (resident + ghost) */
     uint32_t free_head; /* free-list of released slots */
     uint64_t *tab;      /* index buckets: (tag << 32) | (slot + 1); 0 = empty */
-    uint64_t mask;      /* table size - 1 (power of two, >= 1.5 * cap) */
+    uint64_t tsize;     /* index buckets (1.5 * cap + 1, <= 2**32) */
 
     int64_t cap_bytes;   /* byte bound (INT64_MAX = none) */
     int64_t max_entries; /* entry bound (INT64_MAX = none) */
     int64_t bytes;       /* resident bytes (ghost excluded) */
     int64_t n;           /* resident entries (ghost excluded) */
+    rc_ghost g;          /* S3-FIFO ghost (unallocated for LRU/SIEVE) */
     int64_t default_ttl; /* ns, RC_NEVER = none */
     int64_t now;         /* latest time seen, ns */
 
     uint32_t head[3], tail[3];
-    int64_t qbytes[3], qn[3];
+    int64_t qbytes[3], qn[3];   /* per queue; [Q_GHOST] = live ghost keys
+                                   (qbytes[Q_GHOST] only when byte-bounded) */
 
     uint32_t hand;       /* SIEVE hand (RC_NIL: start at tail) */
 
@@ -96,12 +123,17 @@ typedef struct {
 /* ------------------------------------------------------------------ */
 /* setup                                                               */
 
-/* Index size for `cap` slots: load factor <= 2/3, so with 8-byte buckets the
-   index costs <= 24 bytes per slot (entry + index <= 56 bytes per slot). */
+/* Index size for `cap` slots: load factor <= 2/3, 12 bytes per slot
+   (entry + index = 44 bytes per slot). cap <= 2^31 keeps it <= 2^32. */
 static inline uint64_t rc_table_size(uint32_t cap) {
-    uint64_t tsize = 16;
-    while (tsize < (uint64_t)cap + (uint64_t)cap / 2 + 1) tsize <<= 1;
-    return tsize;
+    uint64_t tsize = (uint64_t)cap + (uint64_t)cap / 2 + 1;
+    return tsize < 16 ? 16 : tsize;
+}
+
+/* Home bucket of a 32-bit tag in a table of n buckets (n <= 2^32): the
+   multiply-shift range reduction, so tables need not be powers of two. */
+RC_ALWAYS_INLINE uint64_t rc_home(uint64_t tag32, uint64_t n) {
+    return (tag32 * n) >> 32;
 }
 
 static inline int rc_alloc_table(rc_cache *c, uint32_t cap) {
@@ -110,9 +142,11 @@ static inline int rc_alloc_table(rc_cache *c, uint32_t cap) {
     if (t == NULL) return -1;
     free(c->tab);
     c->tab = t;
-    c->mask = tsize - 1;
+    c->tsize = tsize;
     return 0;
 }
+
+static inline int rc_ghost_alloc(rc_ghost *g, uint32_t cap, int sized);
 
 /* Returns 0, or -1 when out of memory. Bounds: INT64_MAX means none. */
 static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t max_entries,
@@ -148,41 +182,65 @@ static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t ma
             c->ghost_n_cap = (int64_t)((double)max_entries * ghost_ratio);
         }
     }
-    /* Hard slot bound: resident entries (each >= 1 byte) + ghost entries. */
+    /* Hard slot bound: resident entries (each >= 1 byte). <= 2^31 slots
+       keeps the index <= 2^32 buckets (a 32-bit tag gives the home). */
     uint64_t res = (uint64_t)(max_entries < cap_bytes ? max_entries : cap_bytes);
-    uint64_t ghost = 0;
-    if (policy == RC_S3FIFO) {
-        ghost = (uint64_t)(c->ghost_n_cap < c->ghost_bytes_cap ? c->ghost_n_cap : c->ghost_bytes_cap);
-        if (ghost > RC_MAX_SLOTS) ghost = RC_MAX_SLOTS;
-    }
-    /* <= 2^31 slots keeps the index <= 2^32 buckets, so a bucket's 32-bit
-       tag also holds its home position */
-    if (res > RC_MAX_SLOTS) res = RC_MAX_SLOTS;
-    uint64_t ms = res + ghost + 1;
-    if (ms > RC_MAX_SLOTS) ms = RC_MAX_SLOTS;
-    c->max_slots = (uint32_t)ms;
+    if (res > RC_MAX_SLOTS - 1) res = RC_MAX_SLOTS - 1;
+    c->max_slots = (uint32_t)(res + 1);
     uint32_t cap = c->max_slots < 64 ? c->max_slots : 64;
     c->e = (rc_entry *)malloc((size_t)cap * sizeof(rc_entry));
     if (c->e == NULL) return -1;
     c->cap = cap;
-    return rc_alloc_table(c, cap);
+    if (rc_alloc_table(c, cap) != 0) return -1;
+    if (policy == RC_S3FIFO) {
+        /* live ghost keys <= min(entry bound, byte bound: each >= 1 byte);
+           1/8 slack lets a full ring always be compacted, at <= 8 copies
+           per freed position */
+        uint64_t ghost = (uint64_t)(c->ghost_n_cap < c->ghost_bytes_cap ? c->ghost_n_cap
+                                                                         : c->ghost_bytes_cap);
+        if (ghost > RC_MAX_SLOTS) ghost = RC_MAX_SLOTS;
+        uint64_t gmax = ghost + ghost / 8 + 1;
+        if (gmax > RC_MAX_SLOTS) gmax = RC_MAX_SLOTS;
+        c->g.max_cap = (uint32_t)gmax;
+        if (rc_ghost_alloc(&c->g, c->g.max_cap < 64 ? c->g.max_cap : 64,
+                           cap_bytes != INT64_MAX) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static inline void rc_ghost_free(rc_ghost *g) {
+    free(g->key); g->key = NULL;
+    free(g->size); g->size = NULL;
+    free(g->set); g->set = NULL;
+    g->cap = g->set_n = 0;
 }
 
 static inline void rc_free(rc_cache *c) {
     free(c->e); c->e = NULL;
     free(c->tab); c->tab = NULL;
     free(c->log); c->log = NULL;
+    rc_ghost_free(&c->g);
     c->cap = 0;
+}
+
+/* Bytes of C memory held by the engine (slot pool, index, ghost, log). */
+static inline uint64_t rc_memory(const rc_cache *c) {
+    uint64_t m = (uint64_t)c->cap * sizeof(rc_entry) + c->tsize * sizeof(uint64_t)
+                 + (uint64_t)c->log_cap * sizeof(uint32_t);
+    m += (uint64_t)c->g.cap * sizeof(uint64_t) * (c->g.size != NULL ? 2 : 1);
+    m += (uint64_t)c->g.set_n * sizeof(uint32_t);
+    return m;
 }
 
 /* ------------------------------------------------------------------ */
 /* index                                                               */
 
 /* A bucket is (hi << 32) | (slot + 1) with hi = mix64(key) >> 32. The
-   home position is hi & mask, so deletion never reads entries; the bits of
-   hi above the mask filter probes before the entry's key is compared. */
+   home position is rc_home(hi), so deletion never reads entries; hi also
+   filters probes before the entry's key is compared. */
 static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
-    uint64_t tag = h >> 32, i = tag & c->mask;
+    uint64_t tag = h >> 32, i = rc_home(tag, c->tsize);
     for (;;) {
         uint64_t b = c->tab[i];
         if (b == 0) return RC_NIL;
@@ -190,7 +248,7 @@ static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
             uint32_t s = (uint32_t)b - 1;
             if (c->e[s].key == key) return s;
         }
-        i = (i + 1) & c->mask;
+        if (++i == c->tsize) i = 0;
     }
 }
 
@@ -199,22 +257,22 @@ static inline uint32_t rc_find(const rc_cache *c, uint64_t key) {
 }
 
 static inline void rc_tab_put(rc_cache *c, uint64_t h, uint32_t s) {
-    uint64_t i = (h >> 32) & c->mask;
-    while (c->tab[i] != 0) i = (i + 1) & c->mask;
+    uint64_t i = rc_home(h >> 32, c->tsize);
+    while (c->tab[i] != 0) if (++i == c->tsize) i = 0;
     c->tab[i] = ((h >> 32) << 32) | ((uint64_t)s + 1);
 }
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static inline void rc_tab_del(rc_cache *c, uint32_t s) {
     uint64_t h = runiso_mix64(c->e[s].key);
-    uint64_t i = (h >> 32) & c->mask, want = (uint64_t)s + 1;
-    while ((c->tab[i] & 0xFFFFFFFFu) != want) i = (i + 1) & c->mask;
+    uint64_t i = rc_home(h >> 32, c->tsize), want = (uint64_t)s + 1;
+    while ((c->tab[i] & 0xFFFFFFFFu) != want) if (++i == c->tsize) i = 0;
     uint64_t j = i;
     for (;;) {
-        j = (j + 1) & c->mask;
+        if (++j == c->tsize) j = 0;
         uint64_t b = c->tab[j];
         if (b == 0) break;
-        uint64_t home = (b >> 32) & c->mask;
+        uint64_t home = rc_home(b >> 32, c->tsize);
         /* move b into the hole at i unless its home lies cyclically in (i, j] */
         int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_range) { c->tab[i] = b; i = j; }
@@ -238,7 +296,7 @@ static inline int rc_grow(rc_cache *c) {
     c->cap = (uint32_t)nc;
     free(c->tab);
     c->tab = t;
-    c->mask = tsize - 1;
+    c->tsize = tsize;
     for (uint32_t s = 0; s < c->n_used; s++)
         if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_mix64(c->e[s].key), s);
     return 0;
@@ -267,6 +325,151 @@ static inline int rc_log(rc_cache *c, uint32_t s) {
     }
     c->log[c->log_n++] = s;
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* S3-FIFO ghost: ring of keys + set of live positions                  */
+
+/* Allocate an empty ghost of `cap` ring positions (sized: keep sizes too). */
+static inline int rc_ghost_alloc(rc_ghost *g, uint32_t cap, int sized) {
+    uint64_t set_n = (uint64_t)cap + cap / 3 + 2;      /* load <= 3/4 */
+    uint64_t *k = (uint64_t *)malloc((size_t)cap * sizeof(uint64_t));
+    uint64_t *sz = sized ? (uint64_t *)malloc((size_t)cap * sizeof(uint64_t)) : NULL;
+    uint32_t *set = (uint32_t *)calloc(set_n, sizeof(uint32_t));
+    if (k == NULL || set == NULL || (sized && sz == NULL)) {
+        free(k); free(sz); free(set);
+        return -1;
+    }
+    free(g->key); free(g->size); free(g->set);
+    g->key = k; g->size = sz; g->set = set;
+    g->cap = cap;
+    g->set_n = (uint32_t)set_n;
+    g->tail = g->span = 0;
+    uint32_t pb = 1;
+    while (pb < 32 && ((uint64_t)1 << pb) <= cap) pb++;   /* pos + 1 <= cap fits */
+    g->pbits = pb;
+    g->pmask = pb >= 32 ? 0xFFFFFFFFu : (((uint32_t)1 << pb) - 1);
+    return 0;
+}
+
+/* The tag bits of a bucket for hash h (the bits of h above the home's 32;
+   none when positions need all 32 bits: the key compare decides). */
+RC_ALWAYS_INLINE uint32_t rc_ghost_tag(const rc_ghost *g, uint64_t h) {
+    return (uint32_t)(h << g->pbits) & ~g->pmask;
+}
+
+/* Bucket of a live ghost key, or -1. */
+RC_ALWAYS_INLINE int64_t rc_ghost_find(const rc_ghost *g, uint64_t key, uint64_t h) {
+    uint32_t tag = rc_ghost_tag(g, h);
+    uint64_t i = rc_home(h >> 32, g->set_n);
+    for (;;) {
+        uint32_t b = g->set[i];
+        if (b == 0) return -1;
+        if ((b & ~g->pmask) == tag && g->key[(b & g->pmask) - 1] == key) return (int64_t)i;
+        if (++i == g->set_n) i = 0;
+    }
+}
+
+static inline void rc_ghost_set_put(rc_ghost *g, uint64_t h, uint32_t pos) {
+    uint64_t i = rc_home(h >> 32, g->set_n);
+    while (g->set[i] != 0) if (++i == g->set_n) i = 0;
+    g->set[i] = rc_ghost_tag(g, h) | (pos + 1);
+}
+
+/* Backward-shift deletion of bucket i; a bucket's home comes from its key. */
+static inline void rc_ghost_set_del(rc_ghost *g, uint64_t i) {
+    uint64_t j = i;
+    for (;;) {
+        if (++j == g->set_n) j = 0;
+        uint32_t b = g->set[j];
+        if (b == 0) break;
+        uint64_t home = rc_home(runiso_mix64(g->key[(b & g->pmask) - 1]) >> 32, g->set_n);
+        int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_range) { g->set[i] = b; i = j; }
+    }
+    g->set[i] = 0;
+}
+
+/* Remove the live ghost key at bucket i (its ring position turns dead). */
+static inline void rc_ghost_remove(rc_cache *c, int64_t i) {
+    rc_ghost *g = &c->g;
+    uint32_t pos = (g->set[i] & g->pmask) - 1;
+    if (g->size) c->qbytes[Q_GHOST] -= (int64_t)g->size[pos];
+    c->qn[Q_GHOST] -= 1;
+    rc_ghost_set_del(g, (uint64_t)i);
+    if (c->qn[Q_GHOST] == 0) g->tail = g->span = 0;   /* only dead keys left */
+}
+
+/* Drop the oldest ring position: removes one live key, or skips a dead one. */
+static inline void rc_ghost_pop(rc_cache *c) {
+    rc_ghost *g = &c->g;
+    uint32_t pos = g->tail;
+    uint64_t key = g->key[pos];
+    if (++g->tail == g->cap) g->tail = 0;
+    g->span -= 1;
+    int64_t i = rc_ghost_find(g, key, runiso_mix64(key));
+    if (i >= 0 && (g->set[i] & g->pmask) == pos + 1) rc_ghost_remove(c, i);
+}
+
+/* The ring is full: move the live keys, in FIFO order, into a new ring that
+   is the same size (>= 1/8 of it was dead) or 1.25x larger. */
+static inline int rc_ghost_rebuild(rc_cache *c) {
+    rc_ghost *g = &c->g, ng;
+    uint64_t live = (uint64_t)c->qn[Q_GHOST], nc = g->cap;
+    if (live * 8 > (uint64_t)g->cap * 7) {
+        nc = (uint64_t)g->cap + g->cap / 4 + 64;
+        if (nc > g->max_cap) nc = g->max_cap;
+    }
+    if (nc <= live) return -1;        /* unreachable: max_cap > 1.125 * live bound */
+    memset(&ng, 0, sizeof(ng));
+    ng.max_cap = g->max_cap;
+    if (rc_ghost_alloc(&ng, (uint32_t)nc, g->size != NULL) != 0) return -1;
+    uint32_t pos = g->tail, w = 0;
+    for (uint32_t k = 0; k < g->span; k++) {
+        uint64_t key = g->key[pos], h = runiso_mix64(key);
+        int64_t i = rc_ghost_find(g, key, h);
+        if (i >= 0 && (g->set[i] & g->pmask) == pos + 1) {
+            ng.key[w] = key;
+            if (ng.size) ng.size[w] = g->size[pos];
+            rc_ghost_set_put(&ng, h, w);
+            w++;
+        }
+        if (++pos == g->cap) pos = 0;
+    }
+    ng.span = w;
+    rc_ghost_free(g);
+    *g = ng;
+    return 0;
+}
+
+/* Append a key evicted from the small queue (libCacheSim: a key larger than
+   the ghost is not kept; the oldest keys make room). Returns 0 or -1. */
+static inline int rc_ghost_add(rc_cache *c, uint64_t key, int64_t size) {
+    rc_ghost *g = &c->g;
+    if (size > c->ghost_bytes_cap || c->ghost_n_cap < 1) return 0;
+    while (c->qn[Q_GHOST] > 0 && (c->qbytes[Q_GHOST] + (g->size ? size : 0) > c->ghost_bytes_cap ||
+                                  c->qn[Q_GHOST] + 1 > c->ghost_n_cap))
+        rc_ghost_pop(c);
+    if (g->span == g->cap && rc_ghost_rebuild(c) != 0) return -1;
+    uint32_t pos = g->tail + g->span;
+    if (pos >= g->cap) pos -= g->cap;
+    g->key[pos] = key;
+    if (g->size) { g->size[pos] = (uint64_t)size; c->qbytes[Q_GHOST] += size; }
+    g->span += 1;
+    c->qn[Q_GHOST] += 1;
+    rc_ghost_set_put(g, runiso_mix64(key), pos);
+    return 0;
+}
+
+static inline void rc_ghost_clear(rc_cache *c) {
+    if (c->g.set) memset(c->g.set, 0, (size_t)c->g.set_n * sizeof(uint32_t));
+    c->g.tail = c->g.span = 0;
+}
+
+/* 1 when the key is a live ghost key (testing aid). */
+static inline int rc_ghost_contains(const rc_cache *c, uint64_t key) {
+    if (c->policy != RC_S3FIFO) return 0;
+    return rc_ghost_find(&c->g, key, runiso_mix64(key)) >= 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -304,12 +507,6 @@ static inline int rc_drop(rc_cache *c, uint32_t s) {
     return rc_log(c, s);
 }
 
-static inline void rc_ghost_drop(rc_cache *c, uint32_t s) {
-    rc_unlink(c, s);
-    rc_tab_del(c, s);
-    rc_slot_release(c, s);
-}
-
 /* ------------------------------------------------------------------ */
 /* eviction, one victim (or one S3-FIFO step) per call                  */
 
@@ -329,22 +526,6 @@ static inline int rc_evict_sieve(rc_cache *c) {
     return rc_drop(c, s);
 }
 
-static inline void rc_ghost_add(rc_cache *c, uint32_t s) {
-    /* s is already unlinked from small and still indexed; keep its key only */
-    rc_entry *e = &c->e[s];
-    if ((int64_t)e->size > c->ghost_bytes_cap || c->ghost_n_cap < 1) {
-        rc_tab_del(c, s);
-        rc_slot_release(c, s);
-        return;
-    }
-    while (c->qn[Q_GHOST] > 0 && (c->qbytes[Q_GHOST] + (int64_t)e->size > c->ghost_bytes_cap ||
-                                  c->qn[Q_GHOST] + 1 > c->ghost_n_cap))
-        rc_ghost_drop(c, c->tail[Q_GHOST]);
-    e->freq = 0;
-    e->expire = RC_NEVER;
-    rc_push_head(c, Q_GHOST, s);
-}
-
 static inline int rc_s3_evict_small(rc_cache *c) {
     while (c->qn[Q_SMALL] > 0) {
         uint32_t s = c->tail[Q_SMALL];
@@ -353,12 +534,16 @@ static inline int rc_s3_evict_small(rc_cache *c) {
             c->e[s].freq = 0;
             rc_push_head(c, Q_MAIN, s);
         } else {
-            c->bytes -= (int64_t)c->e[s].size;
+            /* the slot is freed; the ghost keeps the key (and size) only */
+            uint64_t key = c->e[s].key;
+            int64_t size = (int64_t)c->e[s].size;
+            c->bytes -= size;
             c->n -= 1;
             c->evictions++;
+            rc_tab_del(c, s);
+            rc_slot_release(c, s);
             if (rc_log(c, s) != 0) return -1;
-            rc_ghost_add(c, s);
-            return 0;
+            return rc_ghost_add(c, key, size);
         }
     }
     return 0;
@@ -420,7 +605,7 @@ static inline int64_t rc_expiry(const rc_cache *c, int64_t now, int64_t ttl) {
 /* Lookup without side effects: resident, unexpired slot or RC_NIL. */
 static inline uint32_t rc_peek(const rc_cache *c, uint64_t key, int64_t now) {
     uint32_t s = rc_find(c, key);
-    if (s == RC_NIL || c->e[s].q == Q_GHOST || now >= c->e[s].expire) return RC_NIL;
+    if (s == RC_NIL || now >= c->e[s].expire) return RC_NIL;
     return s;
 }
 
@@ -451,11 +636,11 @@ static inline void rc_touch(rc_cache *c, uint32_t s) { rc_touch_p(c, c->policy, 
 
 /* get: a hit promotes and counts (byte_hits += stored size); an expired
    entry is reclaimed (expired). Returns the slot or RC_NIL (-1 never). */
-/* get at a slot found by rc_find (RC_NIL / ghost: a miss). */
+/* get at a slot found by rc_find (RC_NIL: a miss). */
 static inline int rc_get_at(rc_cache *c, uint32_t s, int64_t now, uint32_t *out) {
     c->now = now;
     *out = RC_NIL;
-    if (s != RC_NIL && c->e[s].q != Q_GHOST) {
+    if (s != RC_NIL) {
         if (now >= c->e[s].expire) {
             c->expired++;
             c->misses++;
@@ -508,10 +693,7 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
     *out = RC_NIL;
     if (s != RC_NIL) {
         rc_entry *e = &c->e[s];
-        if (e->q == Q_GHOST) {
-            ghost_hit = 1;
-            rc_ghost_drop(c, s);
-        } else if (now >= e->expire) {
+        if (now >= e->expire) {
             c->expired++;
             if (rc_drop(c, s) != 0) return -1;
         } else if (size > c->cap_bytes) {
@@ -525,10 +707,17 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
             if (op == RC_OP_PUT) e->expire = rc_expiry(c, now, ttl);
             if (size != (int64_t)e->size) {
                 if (rc_resize(c, s, size) != 0) return -1;
-                if (c->e[s].q == Q_FREE || c->e[s].q == Q_GHOST || c->e[s].key != key) s = RC_NIL;
+                if (c->e[s].q == Q_FREE || c->e[s].key != key) s = RC_NIL;
             }
             *out = s;
             return 1;
+        }
+    } else if (policy == RC_S3FIFO) {
+        /* a key is resident or a ghost, never both */
+        int64_t gi = rc_ghost_find(&c->g, key, h);
+        if (gi >= 0) {
+            ghost_hit = 1;
+            rc_ghost_remove(c, gi);
         }
     }
     if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
@@ -573,12 +762,13 @@ static inline int rc_remove(rc_cache *c, uint32_t s) {
 static inline void rc_clear(rc_cache *c) {
     c->n_used = 0;
     c->free_head = RC_NIL;
-    memset(c->tab, 0, (c->mask + 1) * sizeof(uint64_t));
+    memset(c->tab, 0, c->tsize * sizeof(uint64_t));
     for (int i = 0; i < 3; i++) {
         c->head[i] = c->tail[i] = RC_NIL;
         c->qbytes[i] = c->qn[i] = 0;
     }
     c->bytes = c->n = 0;
+    rc_ghost_clear(c);
     c->hand = RC_NIL;
     c->has_evicted = 0;
     c->log_n = 0;
@@ -597,8 +787,12 @@ RC_ALWAYS_INLINE int rc_access_many_p(rc_cache *c, const int policy, const uint6
 #if defined(__GNUC__)
         /* the index bucket of a request a few steps ahead: hides most of the
            cache-miss latency of random keys */
-        if (i + RC_PREFETCH_AHEAD < n)
-            __builtin_prefetch(&c->tab[(runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) >> 32) & c->mask]);
+        if (i + RC_PREFETCH_AHEAD < n) {
+            uint64_t hi = runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) >> 32;
+            __builtin_prefetch(&c->tab[rc_home(hi, c->tsize)]);
+            /* S3-FIFO probes the ghost set on every miss */
+            if (policy == RC_S3FIFO) __builtin_prefetch(&c->g.set[rc_home(hi, c->g.set_n)]);
+        }
 #endif
         int64_t t = ttls ? (ttls[i] < 0 ? RC_TTL_DEFAULT : ttls[i]) : RC_TTL_DEFAULT;
         if (times) now = times[i];
