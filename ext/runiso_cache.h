@@ -5,19 +5,20 @@
  *     size, queue id, frequency bits), grown by x1.25 up to a hard bound;
  *   - an open-addressing index (linear probing, backward-shift deletion, no
  *     tombstones, load <= 2/3) of 8-byte buckets: 32-bit tag of the mixed
- *     key + slot + 1. Its size is exactly 1.5x the slots (not a power of
- *     two): the home bucket is (tag * size) >> 32, so the index costs 12
- *     bytes per slot whatever the slot count;
+ *     key + a 32-bit reference (slot + 1, or for an S3-FIFO ghost key
+ *     RC_GREF | (ring position + 1));
  *   - intrusive doubly linked lists over slot indices (head = newest);
- *   - S3-FIFO only: the ghost FIFO, which holds keys and never a slot: a
- *     ring of keys (8 bytes; + 8 for the size when the cache is byte-bounded)
- *     and a set of uint32 buckets over live ring positions (load <= 3/4).
- *     A ghost hit leaves a dead key in the ring; the set says which ring
- *     positions are live, so eviction from the tail skips the dead ones and
- *     a full ring is compacted (or grown) in FIFO order.
- *   Simulator memory: 32 + 12 = 44 bytes per resident entry (key included),
- *   plus for S3-FIFO <= 1.125 * (8 + 5.33) bytes per ghost key (ghost = 90 %
- *   of the entries by default: <= 58 bytes per resident entry in all).
+ *   - S3-FIFO only: the ghost FIFO keeps keys, never a slot: a ring of keys
+ *     (8 bytes; + 8 for the size when the cache is byte-bounded) and a bit
+ *     per position saying it is live. A ghost hit clears the bit (the key
+ *     stays, dead, in the ring); eviction from the tail skips dead keys, and
+ *     a full ring is compacted (or grown) in FIFO order, then re-indexed.
+ *     Ghost keys share the index, so one probe tells resident / ghost / new.
+ * Memory in simulator mode (rc_memory): LRU/SIEVE index sizes are powers of
+ * two (cheapest probe): 32 + 12..24 bytes per entry (45 B at 10,000 entries,
+ * 49 B at 1M). The S3-FIFO index holds resident + ghost keys and is sized
+ * exactly 1.5x their bound (home = (tag * size) >> 32): with the default
+ * ghost of 0.9x the entries, 32 + 22.8 + 8.1 (ring) = 63 bytes per entry.
  * Plain C, no Python: every function is safe without the GIL. The Cython
  * wrapper owns the Python objects (proxy mode) and learns which slots were
  * dropped from the removal log (rc_cache.log) after each operation.
@@ -49,12 +50,16 @@
 #define RC_NIL 0xFFFFFFFFu
 #define RC_NEVER INT64_MAX          /* expiry of an entry without TTL */
 #define RC_TTL_DEFAULT (-1)         /* "use the cache's default TTL" */
-#define RC_MAX_SLOTS 0x80000000u    /* slots (resident + ghost) per cache */
+#define RC_MAX_SLOTS 0x7FFFFFFFu    /* slots per cache: slot + 1 < RC_GREF */
+#define RC_S3_MAX 0x20000000u       /* S3-FIFO: resident and ghost bounds, so the
+                                       index (1.5x both) stays <= 2^32 buckets */
+#define RC_GREF 0x80000000u         /* index reference flag: a ghost ring position */
+#define RC_GMARK 0x40000000u        /* ghost ref already renumbered (ring rebuild) */
 #define RC_MAX_SIZE ((int64_t)1 << 48) /* object sizes are < 2**48 bytes */
 
 enum { RC_LRU = 0, RC_SIEVE = 1, RC_S3FIFO = 2 };
-/* queue ids: Q_MAIN is the only list of LRU/SIEVE */
-enum { Q_MAIN = 0, Q_SMALL = 1, Q_GHOST = 2, Q_FREE = 0xFF };  /* Q_GHOST: counters only */
+/* queue ids: Q_MAIN is the only list of LRU/SIEVE; Q_GHOST only counts */
+enum { Q_MAIN = 0, Q_SMALL = 1, Q_GHOST = 2, Q_FREE = 0xFF };
 /* operation kinds of rc_access */
 enum { RC_OP_ACCESS = 0, RC_OP_PUT = 1 };
 
@@ -72,14 +77,12 @@ typedef struct {
 typedef struct {
     uint64_t *key;      /* ring of keys, oldest at `tail`; dead ones included */
     uint64_t *size;     /* ring of sizes (byte-bounded caches only, else NULL) */
+    uint64_t *live;     /* bit per ring position: the key is a live ghost */
     uint32_t cap;       /* ring positions allocated */
-    uint32_t max_cap;   /* bound on ring positions (>= 1.125 * live bound) */
+    uint32_t max_cap;   /* bound on ring positions (live bound * 1.125 + 1) */
+    uint32_t live_max;  /* bound on live ghost keys */
     uint32_t tail;      /* position of the oldest key */
     uint32_t span;      /* positions in use from tail (live + dead) */
-    uint32_t *set;      /* buckets over live positions: tag | (pos + 1); 0 = empty */
-    uint32_t set_n;     /* buckets (>= 4/3 * cap) */
-    uint32_t pbits;     /* low bits of a bucket holding pos + 1 */
-    uint32_t pmask;     /* (1 << pbits) - 1; the other bits tag the key's hash */
 } rc_ghost;
 
 typedef struct {
@@ -87,10 +90,11 @@ typedef struct {
     rc_entry *e;        /* slot pool */
     uint32_t cap;       /* allocated slots */
     uint32_t n_used;    /* slots ever handed out (high-water mark) */
-    uint32_t max_slots; /* hard bound on slots (resident + ghost) */
+    uint32_t max_slots; /* hard bound on slots */
     uint32_t free_head; /* free-list of released slots */
-    uint64_t *tab;      /* index buckets: (tag << 32) | (slot + 1); 0 = empty */
-    uint64_t tsize;     /* index buckets (1.5 * cap + 1, <= 2**32) */
+    uint64_t *tab;      /* index buckets: (tag << 32) | ref; 0 = empty */
+    uint64_t tsize;     /* index buckets (power of two; S3-FIFO: exact) */
+    uint64_t tcap;      /* S3-FIFO: resident + ghost keys the index is sized for */
 
     int64_t cap_bytes;   /* byte bound (INT64_MAX = none) */
     int64_t max_entries; /* entry bound (INT64_MAX = none) */
@@ -121,32 +125,159 @@ typedef struct {
 } rc_cache;
 
 /* ------------------------------------------------------------------ */
-/* setup                                                               */
+/* index                                                               */
 
-/* Index size for `cap` slots: load factor <= 2/3, 12 bytes per slot
-   (entry + index = 44 bytes per slot). cap <= 2^31 keeps it <= 2^32. */
-static inline uint64_t rc_table_size(uint32_t cap) {
-    uint64_t tsize = (uint64_t)cap + (uint64_t)cap / 2 + 1;
-    return tsize < 16 ? 16 : tsize;
+/* Index size for k keys, load <= 2/3. LRU/SIEVE (k = slots): a power of
+   two (home = tag & (size - 1), 12..24 bytes per slot). S3-FIFO (k = tcap
+   resident + ghost keys, grown by x1.25 as they come): exactly 1.5k + 1
+   (home = (tag * size) >> 32, 12 bytes per key). */
+static inline uint64_t rc_table_size(const rc_cache *c, uint64_t k) {
+    uint64_t tsize = 16;
+    if (c->policy == RC_S3FIFO) {
+        tsize = k + k / 2 + 1;
+        return tsize < 16 ? 16 : tsize;
+    }
+    while (tsize < k + k / 2 + 1) tsize <<= 1;
+    return tsize;
 }
 
-/* Home bucket of a 32-bit tag in a table of n buckets (n <= 2^32): the
-   multiply-shift range reduction, so tables need not be powers of two. */
-RC_ALWAYS_INLINE uint64_t rc_home(uint64_t tag32, uint64_t n) {
-    return (tag32 * n) >> 32;
+/* Home bucket of a bucket's 32-bit tag (the _p variants take the policy as
+   a constant: the branch folds away in the hot paths). */
+RC_ALWAYS_INLINE uint64_t rc_home_p(const rc_cache *c, const int policy, uint64_t tag32) {
+    return policy == RC_S3FIFO ? (tag32 * c->tsize) >> 32 : tag32 & (c->tsize - 1);
 }
 
-static inline int rc_alloc_table(rc_cache *c, uint32_t cap) {
-    uint64_t tsize = rc_table_size(cap);
-    uint64_t *t = (uint64_t *)calloc(tsize, sizeof(uint64_t));
-    if (t == NULL) return -1;
+RC_ALWAYS_INLINE uint64_t rc_home(const rc_cache *c, uint64_t tag32) {
+    return rc_home_p(c, c->policy, tag32);
+}
+
+RC_ALWAYS_INLINE int rc_ghost_is_live(const rc_ghost *g, uint32_t pos) {
+    return (int)((g->live[pos >> 6] >> (pos & 63)) & 1);
+}
+
+/* A bucket is (hi << 32) | ref with hi = mix64(key) >> 32. The home position
+   is rc_home(hi), so deletion never reads entries; hi also filters probes
+   before the key is compared. Returns the key's ref, 0 when absent. */
+RC_ALWAYS_INLINE uint32_t rc_find_ref_p(const rc_cache *c, const int policy, uint64_t key,
+                                        uint64_t h) {
+    uint64_t tag = h >> 32, i = rc_home_p(c, policy, tag);
+    for (;;) {
+        uint64_t b = c->tab[i];
+        if (b == 0) return 0;
+        if ((b >> 32) == tag) {
+            uint32_t r = (uint32_t)b;
+            if (policy != RC_S3FIFO || !(r & RC_GREF)) {
+                if (c->e[r - 1].key == key) return r;
+            } else if (c->g.key[(r & ~RC_GREF) - 1] == key) {
+                return r;
+            }
+        }
+        if (++i == c->tsize) i = 0;
+    }
+}
+
+RC_ALWAYS_INLINE uint32_t rc_find_ref(const rc_cache *c, uint64_t key, uint64_t h) {
+    return c->policy == RC_S3FIFO ? rc_find_ref_p(c, RC_S3FIFO, key, h)
+                                  : rc_find_ref_p(c, RC_LRU, key, h);
+}
+
+/* Resident slot of a key, or RC_NIL (ghost keys are not resident). */
+static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
+    uint32_t r = rc_find_ref(c, key, h);
+    return (r == 0 || (r & RC_GREF)) ? RC_NIL : r - 1;
+}
+
+static inline uint32_t rc_find(const rc_cache *c, uint64_t key) {
+    return rc_find_h(c, key, runiso_mix64(key));
+}
+
+RC_ALWAYS_INLINE void rc_tab_put_p(rc_cache *c, const int policy, uint64_t h, uint32_t ref) {
+    uint64_t i = rc_home_p(c, policy, h >> 32);
+    while (c->tab[i] != 0) if (++i == c->tsize) i = 0;
+    c->tab[i] = ((h >> 32) << 32) | ref;
+}
+
+static inline void rc_tab_put(rc_cache *c, uint64_t h, uint32_t ref) {
+    rc_tab_put_p(c, c->policy, h, ref);
+}
+
+/* Index of the bucket holding `ref` (refs are unique; it is present). */
+static inline uint64_t rc_tab_at(const rc_cache *c, uint64_t h, uint32_t ref) {
+    uint64_t i = rc_home(c, h >> 32);
+    while ((uint32_t)c->tab[i] != ref) if (++i == c->tsize) i = 0;
+    return i;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static inline void rc_tab_del_ref(rc_cache *c, uint64_t h, uint32_t ref) {
+    uint64_t i = rc_tab_at(c, h, ref), j = i;
+    for (;;) {
+        if (++j == c->tsize) j = 0;
+        uint64_t b = c->tab[j];
+        if (b == 0) break;
+        uint64_t home = rc_home(c, b >> 32);
+        /* move b into the hole at i unless its home lies cyclically in (i, j]:
+           compare its distance from home with the hole's distance (no
+           data-dependent branch but the move itself) */
+        uint64_t dh = j >= home ? j - home : j + c->tsize - home;
+        uint64_t di = j >= i ? j - i : j + c->tsize - i;
+        if (dh >= di) { c->tab[i] = b; i = j; }
+    }
+    c->tab[i] = 0;
+}
+
+static inline void rc_tab_del(rc_cache *c, uint32_t s) {
+    rc_tab_del_ref(c, runiso_mix64(c->e[s].key), s + 1);
+}
+
+/* Replace a zeroed index of c->tsize buckets: every resident slot and
+   every live ghost key. */
+static inline void rc_tab_fill(rc_cache *c) {
+    for (uint32_t s = 0; s < c->n_used; s++)
+        if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_mix64(c->e[s].key), s + 1);
+    if (c->policy == RC_S3FIFO) {
+        uint32_t pos = c->g.tail;
+        for (uint32_t k = 0; k < c->g.span; k++) {
+            if (rc_ghost_is_live(&c->g, pos))
+                rc_tab_put(c, runiso_mix64(c->g.key[pos]), RC_GREF | (pos + 1));
+            if (++pos == c->g.cap) pos = 0;
+        }
+    }
+}
+
+/* Swap in a new index of `tsize` buckets (allocated by the caller). */
+static inline void rc_tab_install(rc_cache *c, uint64_t *t, uint64_t tsize) {
     free(c->tab);
     c->tab = t;
     c->tsize = tsize;
+    rc_tab_fill(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* setup                                                               */
+
+/* Allocate an empty ghost ring of `cap` positions (sized: keep sizes). */
+static inline int rc_ghost_alloc(rc_ghost *g, uint32_t cap, int sized) {
+    size_t words = ((size_t)cap + 63) / 64;
+    uint64_t *k = (uint64_t *)malloc((size_t)cap * sizeof(uint64_t));
+    uint64_t *sz = sized ? (uint64_t *)malloc((size_t)cap * sizeof(uint64_t)) : NULL;
+    uint64_t *lv = (uint64_t *)calloc(words ? words : 1, sizeof(uint64_t));
+    if (k == NULL || lv == NULL || (sized && sz == NULL)) {
+        free(k); free(sz); free(lv);
+        return -1;
+    }
+    g->key = k; g->size = sz; g->live = lv;
+    g->cap = cap;
+    g->tail = g->span = 0;
     return 0;
 }
 
-static inline int rc_ghost_alloc(rc_ghost *g, uint32_t cap, int sized);
+static inline void rc_ghost_free(rc_ghost *g) {
+    free(g->key); g->key = NULL;
+    free(g->size); g->size = NULL;
+    free(g->live); g->live = NULL;
+    g->cap = 0;
+}
 
 /* Returns 0, or -1 when out of memory. Bounds: INT64_MAX means none. */
 static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t max_entries,
@@ -182,38 +313,35 @@ static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t ma
             c->ghost_n_cap = (int64_t)((double)max_entries * ghost_ratio);
         }
     }
-    /* Hard slot bound: resident entries (each >= 1 byte). <= 2^31 slots
-       keeps the index <= 2^32 buckets (a 32-bit tag gives the home). */
+    /* Hard slot bound: resident entries (each >= 1 byte). */
     uint64_t res = (uint64_t)(max_entries < cap_bytes ? max_entries : cap_bytes);
-    if (res > RC_MAX_SLOTS - 1) res = RC_MAX_SLOTS - 1;
+    uint64_t lim = policy == RC_S3FIFO ? RC_S3_MAX : RC_MAX_SLOTS;
+    if (res > lim - 1) res = lim - 1;
     c->max_slots = (uint32_t)(res + 1);
     uint32_t cap = c->max_slots < 64 ? c->max_slots : 64;
     c->e = (rc_entry *)malloc((size_t)cap * sizeof(rc_entry));
     if (c->e == NULL) return -1;
     c->cap = cap;
-    if (rc_alloc_table(c, cap) != 0) return -1;
+    uint32_t gcap = 0;
     if (policy == RC_S3FIFO) {
         /* live ghost keys <= min(entry bound, byte bound: each >= 1 byte);
            1/8 slack lets a full ring always be compacted, at <= 8 copies
            per freed position */
         uint64_t ghost = (uint64_t)(c->ghost_n_cap < c->ghost_bytes_cap ? c->ghost_n_cap
                                                                          : c->ghost_bytes_cap);
-        if (ghost > RC_MAX_SLOTS) ghost = RC_MAX_SLOTS;
-        uint64_t gmax = ghost + ghost / 8 + 1;
-        if (gmax > RC_MAX_SLOTS) gmax = RC_MAX_SLOTS;
-        c->g.max_cap = (uint32_t)gmax;
-        if (rc_ghost_alloc(&c->g, c->g.max_cap < 64 ? c->g.max_cap : 64,
-                           cap_bytes != INT64_MAX) != 0)
-            return -1;
+        if (ghost > RC_S3_MAX) ghost = RC_S3_MAX;
+        c->g.live_max = (uint32_t)ghost;
+        c->g.max_cap = (uint32_t)(ghost + ghost / 8 + 1);
+        gcap = c->g.max_cap < 64 ? c->g.max_cap : 64;
+        if (rc_ghost_alloc(&c->g, gcap, cap_bytes != INT64_MAX) != 0) return -1;
     }
+    uint64_t tcap = (uint64_t)cap + gcap, bound = (uint64_t)c->max_slots - 1 + c->g.live_max;
+    c->tcap = tcap < bound ? tcap : bound;
+    uint64_t tsize = rc_table_size(c, policy == RC_S3FIFO ? c->tcap : cap);
+    c->tab = (uint64_t *)calloc(tsize, sizeof(uint64_t));
+    if (c->tab == NULL) return -1;
+    c->tsize = tsize;
     return 0;
-}
-
-static inline void rc_ghost_free(rc_ghost *g) {
-    free(g->key); g->key = NULL;
-    free(g->size); g->size = NULL;
-    free(g->set); g->set = NULL;
-    g->cap = g->set_n = 0;
 }
 
 static inline void rc_free(rc_cache *c) {
@@ -228,57 +356,14 @@ static inline void rc_free(rc_cache *c) {
 static inline uint64_t rc_memory(const rc_cache *c) {
     uint64_t m = (uint64_t)c->cap * sizeof(rc_entry) + c->tsize * sizeof(uint64_t)
                  + (uint64_t)c->log_cap * sizeof(uint32_t);
-    m += (uint64_t)c->g.cap * sizeof(uint64_t) * (c->g.size != NULL ? 2 : 1);
-    m += (uint64_t)c->g.set_n * sizeof(uint32_t);
+    if (c->g.key != NULL)
+        m += (uint64_t)c->g.cap * sizeof(uint64_t) * (c->g.size != NULL ? 2 : 1)
+             + ((uint64_t)c->g.cap + 63) / 64 * sizeof(uint64_t);
     return m;
 }
 
 /* ------------------------------------------------------------------ */
-/* index                                                               */
-
-/* A bucket is (hi << 32) | (slot + 1) with hi = mix64(key) >> 32. The
-   home position is rc_home(hi), so deletion never reads entries; hi also
-   filters probes before the entry's key is compared. */
-static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
-    uint64_t tag = h >> 32, i = rc_home(tag, c->tsize);
-    for (;;) {
-        uint64_t b = c->tab[i];
-        if (b == 0) return RC_NIL;
-        if ((b >> 32) == tag) {
-            uint32_t s = (uint32_t)b - 1;
-            if (c->e[s].key == key) return s;
-        }
-        if (++i == c->tsize) i = 0;
-    }
-}
-
-static inline uint32_t rc_find(const rc_cache *c, uint64_t key) {
-    return rc_find_h(c, key, runiso_mix64(key));
-}
-
-static inline void rc_tab_put(rc_cache *c, uint64_t h, uint32_t s) {
-    uint64_t i = rc_home(h >> 32, c->tsize);
-    while (c->tab[i] != 0) if (++i == c->tsize) i = 0;
-    c->tab[i] = ((h >> 32) << 32) | ((uint64_t)s + 1);
-}
-
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
-static inline void rc_tab_del(rc_cache *c, uint32_t s) {
-    uint64_t h = runiso_mix64(c->e[s].key);
-    uint64_t i = rc_home(h >> 32, c->tsize), want = (uint64_t)s + 1;
-    while ((c->tab[i] & 0xFFFFFFFFu) != want) if (++i == c->tsize) i = 0;
-    uint64_t j = i;
-    for (;;) {
-        if (++j == c->tsize) j = 0;
-        uint64_t b = c->tab[j];
-        if (b == 0) break;
-        uint64_t home = rc_home(b >> 32, c->tsize);
-        /* move b into the hole at i unless its home lies cyclically in (i, j] */
-        int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-        if (!in_range) { c->tab[i] = b; i = j; }
-    }
-    c->tab[i] = 0;
-}
+/* slots                                                               */
 
 static inline int rc_grow(rc_cache *c) {
     if (c->cap >= c->max_slots) return -1;
@@ -286,19 +371,38 @@ static inline int rc_grow(rc_cache *c) {
        slack of the slot pool small (amortised O(1) all the same) */
     uint64_t nc = (uint64_t)c->cap + c->cap / 4 + 64;
     if (nc > c->max_slots) nc = c->max_slots;
+    if (c->policy == RC_S3FIFO) {
+        /* slot numbers do not move: the index (sized by key count) stays */
+        rc_entry *ne = (rc_entry *)realloc(c->e, (size_t)nc * sizeof(rc_entry));
+        if (ne == NULL) return -1;
+        c->e = ne;
+        c->cap = (uint32_t)nc;
+        return 0;
+    }
     /* allocate both before changing anything: a failure leaves the cache intact */
-    uint64_t tsize = rc_table_size((uint32_t)nc);
+    uint64_t tsize = rc_table_size(c, nc);
     uint64_t *t = (uint64_t *)calloc(tsize, sizeof(uint64_t));
     if (t == NULL) return -1;
     rc_entry *ne = (rc_entry *)realloc(c->e, (size_t)nc * sizeof(rc_entry));
     if (ne == NULL) { free(t); return -1; }
     c->e = ne;
     c->cap = (uint32_t)nc;
-    free(c->tab);
-    c->tab = t;
-    c->tsize = tsize;
-    for (uint32_t s = 0; s < c->n_used; s++)
-        if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_mix64(c->e[s].key), s);
+    rc_tab_install(c, t, tsize);
+    return 0;
+}
+
+/* S3-FIFO: make the index hold one more key (x1.25 up to the bound). */
+static inline int rc_s3_index_reserve(rc_cache *c) {
+    if ((uint64_t)(c->n + c->qn[Q_GHOST]) + 1 <= c->tcap) return 0;
+    uint64_t bound = (uint64_t)c->max_slots - 1 + c->g.live_max;
+    uint64_t nk = c->tcap + c->tcap / 4 + 64;
+    if (nk > bound) nk = bound;
+    if (nk <= c->tcap) return -1;      /* unreachable: n <= max_slots - 1, ghosts <= live_max */
+    uint64_t tsize = rc_table_size(c, nk);
+    uint64_t *t = (uint64_t *)calloc(tsize, sizeof(uint64_t));
+    if (t == NULL) return -1;
+    c->tcap = nk;
+    rc_tab_install(c, t, tsize);
     return 0;
 }
 
@@ -328,75 +432,16 @@ static inline int rc_log(rc_cache *c, uint32_t s) {
 }
 
 /* ------------------------------------------------------------------ */
-/* S3-FIFO ghost: ring of keys + set of live positions                  */
+/* S3-FIFO ghost                                                        */
 
-/* Allocate an empty ghost of `cap` ring positions (sized: keep sizes too). */
-static inline int rc_ghost_alloc(rc_ghost *g, uint32_t cap, int sized) {
-    uint64_t set_n = (uint64_t)cap + cap / 3 + 2;      /* load <= 3/4 */
-    uint64_t *k = (uint64_t *)malloc((size_t)cap * sizeof(uint64_t));
-    uint64_t *sz = sized ? (uint64_t *)malloc((size_t)cap * sizeof(uint64_t)) : NULL;
-    uint32_t *set = (uint32_t *)calloc(set_n, sizeof(uint32_t));
-    if (k == NULL || set == NULL || (sized && sz == NULL)) {
-        free(k); free(sz); free(set);
-        return -1;
-    }
-    free(g->key); free(g->size); free(g->set);
-    g->key = k; g->size = sz; g->set = set;
-    g->cap = cap;
-    g->set_n = (uint32_t)set_n;
-    g->tail = g->span = 0;
-    uint32_t pb = 1;
-    while (pb < 32 && ((uint64_t)1 << pb) <= cap) pb++;   /* pos + 1 <= cap fits */
-    g->pbits = pb;
-    g->pmask = pb >= 32 ? 0xFFFFFFFFu : (((uint32_t)1 << pb) - 1);
-    return 0;
-}
-
-/* The tag bits of a bucket for hash h (the bits of h above the home's 32;
-   none when positions need all 32 bits: the key compare decides). */
-RC_ALWAYS_INLINE uint32_t rc_ghost_tag(const rc_ghost *g, uint64_t h) {
-    return (uint32_t)(h << g->pbits) & ~g->pmask;
-}
-
-/* Bucket of a live ghost key, or -1. */
-RC_ALWAYS_INLINE int64_t rc_ghost_find(const rc_ghost *g, uint64_t key, uint64_t h) {
-    uint32_t tag = rc_ghost_tag(g, h);
-    uint64_t i = rc_home(h >> 32, g->set_n);
-    for (;;) {
-        uint32_t b = g->set[i];
-        if (b == 0) return -1;
-        if ((b & ~g->pmask) == tag && g->key[(b & g->pmask) - 1] == key) return (int64_t)i;
-        if (++i == g->set_n) i = 0;
-    }
-}
-
-static inline void rc_ghost_set_put(rc_ghost *g, uint64_t h, uint32_t pos) {
-    uint64_t i = rc_home(h >> 32, g->set_n);
-    while (g->set[i] != 0) if (++i == g->set_n) i = 0;
-    g->set[i] = rc_ghost_tag(g, h) | (pos + 1);
-}
-
-/* Backward-shift deletion of bucket i; a bucket's home comes from its key. */
-static inline void rc_ghost_set_del(rc_ghost *g, uint64_t i) {
-    uint64_t j = i;
-    for (;;) {
-        if (++j == g->set_n) j = 0;
-        uint32_t b = g->set[j];
-        if (b == 0) break;
-        uint64_t home = rc_home(runiso_mix64(g->key[(b & g->pmask) - 1]) >> 32, g->set_n);
-        int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-        if (!in_range) { g->set[i] = b; i = j; }
-    }
-    g->set[i] = 0;
-}
-
-/* Remove the live ghost key at bucket i (its ring position turns dead). */
-static inline void rc_ghost_remove(rc_cache *c, int64_t i) {
+/* Remove the live ghost key at ring position pos (h = mix64 of its key):
+   unindex it; its ring position turns dead. */
+static inline void rc_ghost_remove(rc_cache *c, uint32_t pos, uint64_t h) {
     rc_ghost *g = &c->g;
-    uint32_t pos = (g->set[i] & g->pmask) - 1;
+    rc_tab_del_ref(c, h, RC_GREF | (pos + 1));
+    g->live[pos >> 6] &= ~((uint64_t)1 << (pos & 63));
     if (g->size) c->qbytes[Q_GHOST] -= (int64_t)g->size[pos];
     c->qn[Q_GHOST] -= 1;
-    rc_ghost_set_del(g, (uint64_t)i);
     if (c->qn[Q_GHOST] == 0) g->tail = g->span = 0;   /* only dead keys left */
 }
 
@@ -404,72 +449,92 @@ static inline void rc_ghost_remove(rc_cache *c, int64_t i) {
 static inline void rc_ghost_pop(rc_cache *c) {
     rc_ghost *g = &c->g;
     uint32_t pos = g->tail;
-    uint64_t key = g->key[pos];
     if (++g->tail == g->cap) g->tail = 0;
     g->span -= 1;
-    int64_t i = rc_ghost_find(g, key, runiso_mix64(key));
-    if (i >= 0 && (g->set[i] & g->pmask) == pos + 1) rc_ghost_remove(c, i);
+    if (rc_ghost_is_live(g, pos)) rc_ghost_remove(c, pos, runiso_mix64(g->key[pos]));
 }
 
 /* The ring is full: move the live keys, in FIFO order, into a new ring that
-   is the same size (>= 1/8 of it was dead) or 1.25x larger. */
+   is the same size (>= 1/8 of it was dead) or 1.25x larger, and renumber
+   their index refs in place (marked while old and new numbers coexist).
+   Returns 0, or -1 with the cache intact. */
 static inline int rc_ghost_rebuild(rc_cache *c) {
-    rc_ghost *g = &c->g, ng;
+    rc_ghost *g = &c->g, ng = *g;
     uint64_t live = (uint64_t)c->qn[Q_GHOST], nc = g->cap;
     if (live * 8 > (uint64_t)g->cap * 7) {
         nc = (uint64_t)g->cap + g->cap / 4 + 64;
         if (nc > g->max_cap) nc = g->max_cap;
     }
     if (nc <= live) return -1;        /* unreachable: max_cap > 1.125 * live bound */
-    memset(&ng, 0, sizeof(ng));
-    ng.max_cap = g->max_cap;
     if (rc_ghost_alloc(&ng, (uint32_t)nc, g->size != NULL) != 0) return -1;
     uint32_t pos = g->tail, w = 0;
     for (uint32_t k = 0; k < g->span; k++) {
-        uint64_t key = g->key[pos], h = runiso_mix64(key);
-        int64_t i = rc_ghost_find(g, key, h);
-        if (i >= 0 && (g->set[i] & g->pmask) == pos + 1) {
+        if (rc_ghost_is_live(g, pos)) {
+            uint64_t key = g->key[pos];
+            uint64_t i = rc_tab_at(c, runiso_mix64(key), RC_GREF | (pos + 1));
+            c->tab[i] = (c->tab[i] & 0xFFFFFFFF00000000ull) | (RC_GREF | RC_GMARK | (w + 1));
             ng.key[w] = key;
             if (ng.size) ng.size[w] = g->size[pos];
-            rc_ghost_set_put(&ng, h, w);
+            ng.live[w >> 6] |= (uint64_t)1 << (w & 63);
             w++;
         }
         if (++pos == g->cap) pos = 0;
     }
+    for (uint64_t i = 0; i < c->tsize; i++)
+        c->tab[i] &= ~(uint64_t)RC_GMARK;
     ng.span = w;
     rc_ghost_free(g);
     *g = ng;
     return 0;
 }
 
-/* Append a key evicted from the small queue (libCacheSim: a key larger than
-   the ghost is not kept; the oldest keys make room). Returns 0 or -1. */
-static inline int rc_ghost_add(rc_cache *c, uint64_t key, int64_t size) {
+/* Slot s, just unlinked from the small queue, becomes a ghost key (its index
+   bucket now points at the ring) or, when the ghost cannot hold it, goes.
+   The slot is released either way. Returns 0 or -1 (out of memory). */
+static inline int rc_ghost_add(rc_cache *c, uint32_t s) {
     rc_ghost *g = &c->g;
-    if (size > c->ghost_bytes_cap || c->ghost_n_cap < 1) return 0;
+    uint64_t key = c->e[s].key, h = runiso_mix64(key);
+    int64_t size = (int64_t)c->e[s].size;
+    if (size > c->ghost_bytes_cap || c->ghost_n_cap < 1) {
+        rc_tab_del_ref(c, h, s + 1);
+        rc_slot_release(c, s);
+        return 0;
+    }
     while (c->qn[Q_GHOST] > 0 && (c->qbytes[Q_GHOST] + (g->size ? size : 0) > c->ghost_bytes_cap ||
                                   c->qn[Q_GHOST] + 1 > c->ghost_n_cap))
         rc_ghost_pop(c);
-    if (g->span == g->cap && rc_ghost_rebuild(c) != 0) return -1;
+    if (g->span == g->cap && rc_ghost_rebuild(c) != 0) {
+        rc_tab_del_ref(c, h, s + 1);
+        rc_slot_release(c, s);
+        return -1;
+    }
     uint32_t pos = g->tail + g->span;
     if (pos >= g->cap) pos -= g->cap;
     g->key[pos] = key;
     if (g->size) { g->size[pos] = (uint64_t)size; c->qbytes[Q_GHOST] += size; }
+    g->live[pos >> 6] |= (uint64_t)1 << (pos & 63);
     g->span += 1;
     c->qn[Q_GHOST] += 1;
-    rc_ghost_set_put(g, runiso_mix64(key), pos);
+    uint64_t i = rc_tab_at(c, h, s + 1);        /* same key, same bucket: re-point it */
+    c->tab[i] = (c->tab[i] & 0xFFFFFFFF00000000ull) | (RC_GREF | (pos + 1));
+    rc_slot_release(c, s);
+#if defined(__GNUC__)
+    /* the next pop unindexes the oldest key: fetch its bucket meanwhile */
+    __builtin_prefetch(&c->tab[rc_home(c, runiso_mix64(g->key[g->tail]) >> 32)]);
+    uint32_t v = c->tail[Q_SMALL];
+    if (v != RC_NIL) __builtin_prefetch(&c->e[v]);
+#endif
     return 0;
 }
 
 static inline void rc_ghost_clear(rc_cache *c) {
-    if (c->g.set) memset(c->g.set, 0, (size_t)c->g.set_n * sizeof(uint32_t));
+    if (c->g.live) memset(c->g.live, 0, ((size_t)c->g.cap + 63) / 64 * sizeof(uint64_t));
     c->g.tail = c->g.span = 0;
 }
 
 /* 1 when the key is a live ghost key (testing aid). */
 static inline int rc_ghost_contains(const rc_cache *c, uint64_t key) {
-    if (c->policy != RC_S3FIFO) return 0;
-    return rc_ghost_find(&c->g, key, runiso_mix64(key)) >= 0;
+    return (rc_find_ref(c, key, runiso_mix64(key)) & RC_GREF) != 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -535,15 +600,11 @@ static inline int rc_s3_evict_small(rc_cache *c) {
             rc_push_head(c, Q_MAIN, s);
         } else {
             /* the slot is freed; the ghost keeps the key (and size) only */
-            uint64_t key = c->e[s].key;
-            int64_t size = (int64_t)c->e[s].size;
-            c->bytes -= size;
+            c->bytes -= (int64_t)c->e[s].size;
             c->n -= 1;
             c->evictions++;
-            rc_tab_del(c, s);
-            rc_slot_release(c, s);
             if (rc_log(c, s) != 0) return -1;
-            return rc_ghost_add(c, key, size);
+            return rc_ghost_add(c, s);
         }
     }
     return 0;
@@ -687,8 +748,10 @@ static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now
 RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
                                  int64_t now, int64_t ttl, int op, uint32_t *out) {
     uint64_t h = runiso_mix64(key);
-    uint32_t s = rc_find_h(c, key, h);
+    uint32_t r = rc_find_ref_p(c, policy, key, h);
+    uint32_t s = RC_NIL;
     int ghost_hit = 0;
+    if (r != 0 && !(policy == RC_S3FIFO && (r & RC_GREF))) s = r - 1;
     c->now = now;
     *out = RC_NIL;
     if (s != RC_NIL) {
@@ -712,13 +775,10 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
             *out = s;
             return 1;
         }
-    } else if (policy == RC_S3FIFO) {
-        /* a key is resident or a ghost, never both */
-        int64_t gi = rc_ghost_find(&c->g, key, h);
-        if (gi >= 0) {
-            ghost_hit = 1;
-            rc_ghost_remove(c, gi);
-        }
+    } else if (policy == RC_S3FIFO && r != 0) {
+        /* a ghost hit: the key is a miss that goes straight to main */
+        ghost_hit = 1;
+        rc_ghost_remove(c, (r & ~RC_GREF) - 1, h);
     }
     if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
     if (size > c->cap_bytes) { c->too_large++; return 0; }
@@ -731,6 +791,7 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
         }
     }
     if (rc_make_room_p(c, policy, size, 1) != 0) return -1;
+    if (policy == RC_S3FIFO && rc_s3_index_reserve(c) != 0) return -1;
     if (policy == RC_S3FIFO && !ghost_hit) {
         if (c->has_evicted || (c->qbytes[Q_SMALL] < c->small_bytes_cap && c->qn[Q_SMALL] < c->small_n_cap))
             q = Q_SMALL;
@@ -742,7 +803,7 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
     e->size = (uint64_t)size;
     e->expire = rc_expiry(c, now, ttl);
     e->freq = 0;
-    rc_tab_put(c, runiso_mix64(key), s);
+    rc_tab_put_p(c, policy, h, s + 1);
     rc_push_head(c, q, s);
     c->bytes += size;
     c->n += 1;
@@ -789,9 +850,7 @@ RC_ALWAYS_INLINE int rc_access_many_p(rc_cache *c, const int policy, const uint6
            cache-miss latency of random keys */
         if (i + RC_PREFETCH_AHEAD < n) {
             uint64_t hi = runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) >> 32;
-            __builtin_prefetch(&c->tab[rc_home(hi, c->tsize)]);
-            /* S3-FIFO probes the ghost set on every miss */
-            if (policy == RC_S3FIFO) __builtin_prefetch(&c->g.set[rc_home(hi, c->g.set_n)]);
+            __builtin_prefetch(&c->tab[rc_home_p(c, policy, hi)]);
         }
 #endif
         int64_t t = ttls ? (ttls[i] < 0 ? RC_TTL_DEFAULT : ttls[i]) : RC_TTL_DEFAULT;
