@@ -325,8 +325,8 @@ static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t ma
     uint32_t gcap = 0;
     if (policy == RC_S3FIFO) {
         /* live ghost keys <= min(entry bound, byte bound: each >= 1 byte);
-           1/8 slack lets a full ring always be compacted, at <= 8 copies
-           per freed position */
+           with 1/8 slack a full ring always frees >= 1/8 of it when
+           compacted, so the moves (and index renumbering) are amortised */
         uint64_t ghost = (uint64_t)(c->ghost_n_cap < c->ghost_bytes_cap ? c->ghost_n_cap
                                                                          : c->ghost_bytes_cap);
         if (ghost > RC_S3_MAX) ghost = RC_S3_MAX;
