@@ -127,7 +127,7 @@ class _Cache:
     def mode(self) -> str:
         """'unset', 'simulator' or 'proxy'."""
     def memory_bytes(self) -> int:
-        """C memory held (slot pool + index + S3-FIFO ghost ring and set + proxy object arrays)."""
+        """C memory held (slot pool + index + S3-FIFO ghost ring and live bitmap + proxy object arrays)."""
 
 class LRUCache(_Cache):
     """Least-recently-used cache under a byte and/or entry bound, with TTLs and stats.

@@ -732,7 +732,7 @@ cdef class _Cache:
 
     def memory_bytes(self):
         """Bytes of C memory held by the engine (slot pool, index, S3-FIFO ghost
-        ring and set) + the proxy object arrays."""
+        ring and live bitmap, removal log) + the proxy object arrays."""
         return rc_memory(&self._c) + self._ocap * 2 * sizeof(PyObject *)
 
     def __repr__(self):
