@@ -210,20 +210,22 @@ static inline uint64_t rc_tab_at(const rc_cache *c, uint64_t h, uint32_t ref) {
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static inline void rc_tab_del_ref(rc_cache *c, uint64_t h, uint32_t ref) {
+    /* locals: stores to tab[] could otherwise alias c->tsize (both uint64) */
+    uint64_t *tab = c->tab, n = c->tsize;
+    const int s3 = c->policy == RC_S3FIFO;
     uint64_t i = rc_tab_at(c, h, ref), j = i;
     for (;;) {
-        if (++j == c->tsize) j = 0;
-        uint64_t b = c->tab[j];
+        if (++j == n) j = 0;
+        uint64_t b = tab[j];
         if (b == 0) break;
-        uint64_t home = rc_home(c, b >> 32);
+        uint64_t home = s3 ? ((b >> 32) * n) >> 32 : (b >> 32) & (n - 1);
         /* move b into the hole at i unless its home lies cyclically in (i, j]:
-           compare its distance from home with the hole's distance (no
-           data-dependent branch but the move itself) */
-        uint64_t dh = j >= home ? j - home : j + c->tsize - home;
-        uint64_t di = j >= i ? j - i : j + c->tsize - i;
-        if (dh >= di) { c->tab[i] = b; i = j; }
+           compare its distance from home with the hole's distance */
+        uint64_t dh = j >= home ? j - home : j + n - home;
+        uint64_t di = j >= i ? j - i : j + n - i;
+        if (dh >= di) { tab[i] = b; i = j; }
     }
-    c->tab[i] = 0;
+    tab[i] = 0;
 }
 
 static inline void rc_tab_del(rc_cache *c, uint32_t s) {
