@@ -750,6 +750,14 @@ static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now
 RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
                                  int64_t now, int64_t ttl, int op, uint32_t *out) {
     uint64_t h = runiso_mix64(key);
+#if defined(__GNUC__)
+    if (policy == RC_S3FIFO && c->tail[Q_SMALL] != RC_NIL) {
+        /* a miss evicts the small queue's tail to the ghost, re-pointing its
+           bucket: fetch that bucket while this key's own probe waits */
+        uint64_t vh = runiso_mix64(c->e[c->tail[Q_SMALL]].key);
+        __builtin_prefetch(&c->tab[rc_home_p(c, policy, vh >> 32)]);
+    }
+#endif
     uint32_t r = rc_find_ref_p(c, policy, key, h);
     uint32_t s = RC_NIL;
     int ghost_hit = 0;
