@@ -328,16 +328,29 @@ def test_large_byte_capacity_grows_lazily():
 
 
 def test_metadata_bytes_per_entry():
-    # 32-byte entries + an 8-byte-bucket index at load <= 2/3: <= 56 bytes per slot
+    # 32-byte entries + a power-of-two index of 8-byte buckets at load <= 2/3: <= 56 bytes per slot
     for cls in (LRUCache, SieveCache):
         c = cls(max_entries=10_000)
         c.access_many(np.arange(50_000, dtype=np.uint64))
         assert c.memory_bytes() / 10_000 <= 56
         assert c.memory_bytes() / 10_000 < 46          # 45.1 at this size
-    c = S3FIFOCache(max_entries=10_000)
-    c.access_many(np.arange(50_000, dtype=np.uint64))
-    # resident + ghost keys (ghost ratio 0.9): <= 56 bytes per tracked key
-    assert c.memory_bytes() / (10_000 + 9_000) <= 56
+
+
+@pytest.mark.parametrize("n", [10_000, 1_000_000])
+def test_s3fifo_metadata_bytes_per_entry_include_the_ghost(n):
+    # issue 4 section 3: <= 64 bytes per resident entry, key and ghost (90 % of n keys) included
+    c = S3FIFOCache(max_entries=n)
+    c.access_many(np.arange(3 * n, dtype=np.uint64))          # resident and ghost full
+    assert len(c) == n
+    small = n // 10                 # a scan: the ghost holds the 0.9 n keys before the small queue's
+    assert all(c._queue_of(k) == "ghost" for k in range(3 * n - small - 1_000, 3 * n - small))
+    assert c._queue_of(3 * n - small - 9 * n // 10) == "ghost"
+    assert c._queue_of(3 * n - small - 9 * n // 10 - 1) is None
+    assert c.memory_bytes() / n <= 64                           # within the budget (63.0)
+    # ghost hits leave dead keys in the ring: compaction keeps the same bound
+    rng = np.random.default_rng(5)
+    c.access_many(rng.integers(0, 3 * n, n).astype(np.uint64))
+    assert c.memory_bytes() / n <= 64
 
 
 # ---------------------------------------------------------------- threads

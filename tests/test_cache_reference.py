@@ -81,6 +81,27 @@ def test_zipf_stream_equals_reference(native, ref, timed):
         assert r.expired > 100
 
 
+@pytest.mark.parametrize("bound", [{"max_entries": 400}, {"capacity_bytes": 12_000}],
+                         ids=["entries", "bytes"])
+def test_s3fifo_ghost_churn_equals_reference(bound):
+    # Many ghost hits: dead keys in the ghost ring, keys re-ghosted while a dead
+    # copy is still queued, ring compaction and growth; byte-bounded ghost sizes.
+    rng = np.random.default_rng(17)
+    keys = np.concatenate([rng.integers(0, 1_500, 25_000),     # ghost hits galore
+                           np.arange(10_000, 12_000),          # a scan flushes the ghost
+                           rng.integers(0, 1_500, 10_000)]).astype(np.uint64)
+    sizes = rng.integers(1, 60, keys.size)
+    r = S3FIFORef(**bound)
+    expected = r.access_many(keys, sizes)
+    c = S3FIFOCache(**bound)
+    assert c.access_many(keys, sizes).tolist() == expected
+    assert _counters(c) == r.counters()
+    ghost = {k for k in range(1_500) if c._queue_of(k) == "ghost"}
+    assert ghost == set(r.ghost) & set(range(1_500)) and len(ghost) > 50
+    assert sum(c._queue_of(k) == "ghost" for k in range(10_000, 12_000)) == \
+        len(set(r.ghost) & set(range(10_000, 12_000)))
+
+
 @pytest.mark.parametrize("native", [LRUCache, SieveCache, S3FIFOCache], ids=IDS)
 def test_batch_in_chunks_equals_one_batch(native):
     rng = np.random.default_rng(3)

@@ -21,7 +21,7 @@ cdef extern from "runiso_cache.h" nogil:
         uint32_t prev        # newer neighbour
         uint32_t next        # older neighbour / free-list link
         uint64_t size        # bytes charged (48-bit field)
-        uint8_t q            # queue id (8-bit field)
+        uint8_t q            # queue id: Q_MAIN / Q_SMALL / Q_FREE (8-bit field)
         uint8_t freq         # visited bit / frequency (8-bit field)
 
     ctypedef struct rc_cache:
@@ -30,7 +30,7 @@ cdef extern from "runiso_cache.h" nogil:
         uint32_t cap         # allocated slots
         uint32_t n_used      # slots ever handed out
         uint32_t max_slots   # hard bound on slots
-        uint64_t mask        # index size - 1
+        uint64_t tsize       # index buckets
         int64_t cap_bytes    # byte bound (INT64_MAX = none)
         int64_t max_entries  # entry bound (INT64_MAX = none)
         int64_t bytes        # resident bytes
@@ -39,8 +39,8 @@ cdef extern from "runiso_cache.h" nogil:
         int64_t now          # latest time seen, ns
         uint32_t head[3]     # newest slot per queue
         uint32_t tail[3]     # oldest slot per queue
-        int64_t qn[3]        # entries per queue
-        int64_t qbytes[3]    # bytes per queue
+        int64_t qn[3]        # entries per queue ([Q_GHOST]: live ghost keys)
+        int64_t qbytes[3]    # bytes per queue ([Q_GHOST]: only when byte-bounded)
         uint32_t hand        # SIEVE hand
         int64_t small_bytes_cap  # S3-FIFO small queue bytes
         int64_t small_n_cap      # S3-FIFO small queue entries
@@ -62,6 +62,8 @@ cdef extern from "runiso_cache.h" nogil:
                 int64_t default_ttl, int move_threshold,
                 double small_ratio, double ghost_ratio)
     void rc_free(rc_cache *c)
+    uint64_t rc_memory(const rc_cache *c)
+    int rc_ghost_contains(const rc_cache *c, uint64_t key)
     uint32_t rc_find(const rc_cache *c, uint64_t key)
     uint32_t rc_peek(const rc_cache *c, uint64_t key, int64_t now)
     int rc_get(rc_cache *c, uint64_t key, int64_t now, uint32_t *out)

@@ -9,10 +9,12 @@ mode; mixing raises RuntimeError.
 Thread safety: every method may be called from several threads; a per-object
 lock serialises the GIL-free batch with everything else.
 
-Memory (simulator mode): 32-byte entries + an index of 8-byte buckets at load
-<= 2/3, i.e. <= 56 bytes per entry (45 B at 10,000 entries), key included;
-S3-FIFO also tracks ghost keys (90 % of the capacity) at the same cost each.
-Sizes are < 2**48 bytes.
+Memory (simulator mode, ``memory_bytes()``): 32-byte entries + a power-of-two
+index of 8-byte buckets at load <= 2/3, i.e. <= 56 bytes per entry (45 B at
+10,000 entries), key included. S3-FIFO's ghost keeps keys only (no entry): a
+ring of 8-byte keys (16 with the size when ``capacity_bytes`` is set) sharing
+an index sized exactly 1.5x the resident + ghost keys: 63 bytes per resident
+entry in all with the default ghost of 0.9x ``max_entries``. Sizes are < 2**48 bytes.
 """
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -125,7 +127,7 @@ class _Cache:
     def mode(self) -> str:
         """'unset', 'simulator' or 'proxy'."""
     def memory_bytes(self) -> int:
-        """C memory held (slot pool + index + proxy object arrays)."""
+        """C memory held (slot pool + index + S3-FIFO ghost ring and live bitmap + proxy object arrays)."""
 
 class LRUCache(_Cache):
     """Least-recently-used cache under a byte and/or entry bound, with TTLs and stats.

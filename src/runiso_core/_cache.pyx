@@ -485,7 +485,7 @@ cdef class _Cache:
         self._enter()
         try:
             old = rc_find(&self._c, k)
-            if old != RC_NIL and self._c.e[old].q != Q_GHOST and old < self._ocap \
+            if old != RC_NIL and old < self._ocap \
                     and self._keys[old] is not None and not self._same_key(old, nkey):
                 # a different key with the same 64-bit hash: it gives way
                 self._c.evictions += 1
@@ -533,7 +533,7 @@ cdef class _Cache:
         if self._busy:
             self._wait_idle()
         found = rc_find(&self._c, k)
-        if found != RC_NIL and self._c.e[found].q != Q_GHOST and not self._same_key(found, nkey):
+        if found != RC_NIL and not self._same_key(found, nkey):
             found = RC_NIL                  # a different key with the same 64-bit hash
         r = rc_get_at(&self._c, found, t, &s)
         if r < 0:
@@ -718,10 +718,11 @@ cdef class _Cache:
 
     def _queue_of(self, key):
         """Testing aid: 'main', 'small', 'ghost' or None for a key's slot."""
-        cdef uint32_t s = rc_find(&self._c, key_hash(key, True, "key"))
+        cdef uint64_t k = key_hash(key, True, "key")
+        cdef uint32_t s = rc_find(&self._c, k)
         if s == RC_NIL:
-            return None
-        return {Q_MAIN: "main", Q_SMALL: "small", Q_GHOST: "ghost"}[self._c.e[s].q]
+            return "ghost" if rc_ghost_contains(&self._c, k) else None
+        return {Q_MAIN: "main", Q_SMALL: "small"}[self._c.e[s].q]
 
     def _hand(self):
         """Testing aid: the key under the SIEVE hand, or None (start at the tail)."""
@@ -730,9 +731,9 @@ cdef class _Cache:
         return self._c.e[self._c.hand].key
 
     def memory_bytes(self):
-        """Bytes of C memory held by the engine (+ proxy object arrays)."""
-        return (self._c.cap * sizeof(rc_entry) + (self._c.mask + 1) * 8
-                + self._ocap * 2 * sizeof(PyObject *))
+        """Bytes of C memory held by the engine (slot pool, index, S3-FIFO ghost
+        ring and live bitmap, removal log) + the proxy object arrays."""
+        return rc_memory(&self._c) + self._ocap * 2 * sizeof(PyObject *)
 
     def __repr__(self):
         return (f"{self._name}(capacity_bytes={self.capacity_bytes}, max_entries={self.max_entries}, "
