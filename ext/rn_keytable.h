@@ -51,6 +51,7 @@ typedef struct {
     uint32_t cap;     /* number of entries */
     uint32_t count;   /* used entries */
     uint32_t free_head;
+    uint64_t salt;    /* per-object random salt of the home-slot hash */
 } rn_keytable;
 
 /* Slots for `cap` entries: power of two with load factor <= 0.75. */
@@ -88,8 +89,9 @@ static inline void rn_list_move_front(rn_list *l, rn_keytable *t, uint32_t i) {
 
 /* Caller-provided memory: slots[slot_count] and cap records of `stride` bytes. */
 static inline void rn_kt_init(rn_keytable *t, uint32_t *slots, uint64_t slot_count,
-                              void *recs, size_t stride, uint32_t cap) {
+                              void *recs, size_t stride, uint32_t cap, uint64_t salt) {
     uint32_t i;
+    t->salt = salt;
     t->slots = slots;
     t->recs = (char *)recs;
     t->stride = stride;
@@ -103,7 +105,7 @@ static inline void rn_kt_init(rn_keytable *t, uint32_t *slots, uint64_t slot_cou
 }
 
 static inline uint32_t rn_kt_home(const rn_keytable *t, uint64_t key) {
-    return (uint32_t)runiso_mix64(key) & t->mask;
+    return (uint32_t)runiso_table_hash(key, t->salt) & t->mask;
 }
 
 /* Entry number of `key`, or RN_NIL. */

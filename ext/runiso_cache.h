@@ -122,6 +122,7 @@ typedef struct {
     int log_on;          /* proxy mode: record dropped resident slots */
     uint32_t *log;       /* slots whose Python objects must be released */
     size_t log_n, log_cap;
+    uint64_t salt;   /* per-object random salt of the index hash (runiso_table_hash) */
 } rc_cache;
 
 /* ------------------------------------------------------------------ */
@@ -188,7 +189,7 @@ static inline uint32_t rc_find_h(const rc_cache *c, uint64_t key, uint64_t h) {
 }
 
 static inline uint32_t rc_find(const rc_cache *c, uint64_t key) {
-    return rc_find_h(c, key, runiso_mix64(key));
+    return rc_find_h(c, key, runiso_table_hash(key, c->salt));
 }
 
 RC_ALWAYS_INLINE void rc_tab_put_p(rc_cache *c, const int policy, uint64_t h, uint32_t ref) {
@@ -229,19 +230,19 @@ static inline void rc_tab_del_ref(rc_cache *c, uint64_t h, uint32_t ref) {
 }
 
 static inline void rc_tab_del(rc_cache *c, uint32_t s) {
-    rc_tab_del_ref(c, runiso_mix64(c->e[s].key), s + 1);
+    rc_tab_del_ref(c, runiso_table_hash(c->e[s].key, c->salt), s + 1);
 }
 
 /* Replace a zeroed index of c->tsize buckets: every resident slot and
    every live ghost key. */
 static inline void rc_tab_fill(rc_cache *c) {
     for (uint32_t s = 0; s < c->n_used; s++)
-        if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_mix64(c->e[s].key), s + 1);
+        if (c->e[s].q != Q_FREE) rc_tab_put(c, runiso_table_hash(c->e[s].key, c->salt), s + 1);
     if (c->policy == RC_S3FIFO) {
         uint32_t pos = c->g.tail;
         for (uint32_t k = 0; k < c->g.span; k++) {
             if (rc_ghost_is_live(&c->g, pos))
-                rc_tab_put(c, runiso_mix64(c->g.key[pos]), RC_GREF | (pos + 1));
+                rc_tab_put(c, runiso_table_hash(c->g.key[pos], c->salt), RC_GREF | (pos + 1));
             if (++pos == c->g.cap) pos = 0;
         }
     }
@@ -453,7 +454,7 @@ static inline void rc_ghost_pop(rc_cache *c) {
     uint32_t pos = g->tail;
     if (++g->tail == g->cap) g->tail = 0;
     g->span -= 1;
-    if (rc_ghost_is_live(g, pos)) rc_ghost_remove(c, pos, runiso_mix64(g->key[pos]));
+    if (rc_ghost_is_live(g, pos)) rc_ghost_remove(c, pos, runiso_table_hash(g->key[pos], c->salt));
 }
 
 /* The ring is full: move the live keys, in FIFO order, into a new ring that
@@ -473,7 +474,7 @@ static inline int rc_ghost_rebuild(rc_cache *c) {
     for (uint32_t k = 0; k < g->span; k++) {
         if (rc_ghost_is_live(g, pos)) {
             uint64_t key = g->key[pos];
-            uint64_t i = rc_tab_at(c, runiso_mix64(key), RC_GREF | (pos + 1));
+            uint64_t i = rc_tab_at(c, runiso_table_hash(key, c->salt), RC_GREF | (pos + 1));
             c->tab[i] = (c->tab[i] & 0xFFFFFFFF00000000ull) | (RC_GREF | RC_GMARK | (w + 1));
             ng.key[w] = key;
             if (ng.size) ng.size[w] = g->size[pos];
@@ -495,7 +496,7 @@ static inline int rc_ghost_rebuild(rc_cache *c) {
    The slot is released either way. Returns 0 or -1 (out of memory). */
 static inline int rc_ghost_add(rc_cache *c, uint32_t s) {
     rc_ghost *g = &c->g;
-    uint64_t key = c->e[s].key, h = runiso_mix64(key);
+    uint64_t key = c->e[s].key, h = runiso_table_hash(key, c->salt);
     int64_t size = (int64_t)c->e[s].size;
     if (size > c->ghost_bytes_cap || c->ghost_n_cap < 1) {
         rc_tab_del_ref(c, h, s + 1);
@@ -522,7 +523,7 @@ static inline int rc_ghost_add(rc_cache *c, uint32_t s) {
     rc_slot_release(c, s);
 #if defined(__GNUC__)
     /* the next pop unindexes the oldest key: fetch its bucket meanwhile */
-    __builtin_prefetch(&c->tab[rc_home(c, runiso_mix64(g->key[g->tail]) >> 32)]);
+    __builtin_prefetch(&c->tab[rc_home(c, runiso_table_hash(g->key[g->tail], c->salt) >> 32)]);
     uint32_t v = c->tail[Q_SMALL];
     if (v != RC_NIL) __builtin_prefetch(&c->e[v]);
 #endif
@@ -536,7 +537,7 @@ static inline void rc_ghost_clear(rc_cache *c) {
 
 /* 1 when the key is a live ghost key (testing aid). */
 static inline int rc_ghost_contains(const rc_cache *c, uint64_t key) {
-    return (rc_find_ref(c, key, runiso_mix64(key)) & RC_GREF) != 0;
+    return (rc_find_ref(c, key, runiso_table_hash(key, c->salt)) & RC_GREF) != 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -749,12 +750,12 @@ static inline int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now
 
 RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, int64_t size,
                                  int64_t now, int64_t ttl, int op, uint32_t *out) {
-    uint64_t h = runiso_mix64(key);
+    uint64_t h = runiso_table_hash(key, c->salt);
 #if defined(__GNUC__)
     if (policy == RC_S3FIFO && c->tail[Q_SMALL] != RC_NIL) {
         /* a miss evicts the small queue's tail to the ghost, re-pointing its
            bucket: fetch that bucket while this key's own probe waits */
-        uint64_t vh = runiso_mix64(c->e[c->tail[Q_SMALL]].key);
+        uint64_t vh = runiso_table_hash(c->e[c->tail[Q_SMALL]].key, c->salt);
         __builtin_prefetch(&c->tab[rc_home_p(c, policy, vh >> 32)]);
     }
 #endif
@@ -859,7 +860,7 @@ RC_ALWAYS_INLINE int rc_access_many_p(rc_cache *c, const int policy, const uint6
         /* the index bucket of a request a few steps ahead: hides most of the
            cache-miss latency of random keys */
         if (i + RC_PREFETCH_AHEAD < n) {
-            uint64_t hi = runiso_mix64(keys[i + RC_PREFETCH_AHEAD]) >> 32;
+            uint64_t hi = runiso_table_hash(keys[i + RC_PREFETCH_AHEAD], c->salt) >> 32;
             __builtin_prefetch(&c->tab[rc_home_p(c, policy, hi)]);
         }
 #endif

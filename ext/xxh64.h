@@ -109,4 +109,13 @@ static inline uint64_t runiso_mix64(uint64_t k) {
     return k;
 }
 
+/* Home-slot hash of the open-addressing tables (admission key tables, cache
+ * index). `salt` is drawn at random per table object: an attacker who can
+ * choose keys cannot aim them at one probe run (hash flooding), and nothing a
+ * table returns depends on slot positions (eviction follows the lists), so
+ * decisions stay deterministic. */
+static inline uint64_t runiso_table_hash(uint64_t key, uint64_t salt) {
+    return runiso_mix64(key ^ salt);
+}
+
 #endif /* RUNISO_XXH64_H */

@@ -47,7 +47,7 @@ cdef extern from "rn_keytable.h" nogil:
         uint32_t free_head  # first free entry
     uint64_t rn_kt_slots_for(uint64_t cap) noexcept
     void rn_kt_init(rn_keytable *t, uint32_t *slots, uint64_t slot_count,
-                    void *recs, size_t stride, uint32_t cap) noexcept
+                    void *recs, size_t stride, uint32_t cap, uint64_t salt) noexcept
     void rn_list_init(rn_list *l) noexcept
 
 cdef extern from "rn_admission.h" nogil:

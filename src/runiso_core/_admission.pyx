@@ -34,7 +34,7 @@ from cpython.ref cimport PyObject
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t
 from libc.string cimport memset
 
-from runiso_core._hashing cimport key_array, key_hash_fast
+from runiso_core._hashing cimport key_array, key_hash_fast, table_salt
 
 import enum
 import math
@@ -405,7 +405,7 @@ cdef class KeyedTokenBuckets:
         if s == NULL or recs == NULL:
             PyMem_Free(s); PyMem_Free(recs)
             raise MemoryError()
-        rn_kt_init(&self.k.t, s, slots, recs, sizeof(rn_keyed_rec), <uint32_t>cap)
+        rn_kt_init(&self.k.t, s, slots, recs, sizeof(rn_keyed_rec), <uint32_t>cap, table_salt())
         rn_list_init(&self.k.lru)
 
     def __dealloc__(self):
@@ -548,7 +548,7 @@ cdef class SessionGate:
         if s == NULL or recs == NULL:
             PyMem_Free(s); PyMem_Free(recs)
             raise MemoryError()
-        rn_kt_init(&self.g.t, s, slots, recs, sizeof(rn_gate_rec), <uint32_t>cap)
+        rn_kt_init(&self.g.t, s, slots, recs, sizeof(rn_gate_rec), <uint32_t>cap, table_salt())
         rn_list_init(&self.g.active)
         rn_list_init(&self.g.shed)
 

@@ -31,6 +31,7 @@ cdef extern from "runiso_cache.h" nogil:
         uint32_t n_used      # slots ever handed out
         uint32_t max_slots   # hard bound on slots
         uint64_t tsize       # index buckets
+        uint64_t salt        # per-object random salt of the index hash (runiso_table_hash)
         int64_t cap_bytes    # byte bound (INT64_MAX = none)
         int64_t max_entries  # entry bound (INT64_MAX = none)
         int64_t bytes        # resident bytes

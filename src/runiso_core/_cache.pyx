@@ -21,7 +21,7 @@ from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX
 from libc.string cimport memset
 from libc.math cimport isfinite, isnan, llround
 
-from runiso_core._hashing cimport key_array, key_hash, key_hash_fast
+from runiso_core._hashing cimport key_array, key_hash, key_hash_fast, table_salt
 
 import math
 from dataclasses import dataclass
@@ -169,6 +169,7 @@ cdef class _Cache:
         if rc_init(&self._c, policy, cb, me, dt, move_threshold, small_ratio, ghost_ratio) != 0:
             rc_free(&self._c)
             raise MemoryError()
+        self._c.salt = table_salt()  # index layout only: decisions never depend on it
         self._on_evict = on_evict
         self._name = type(self).__name__
         self._busy = 0

@@ -22,6 +22,11 @@ cdef uint64_t key_hash(object key, bint allow_int, str argname) except? 0
 # element where the layout allows.
 cdef object key_array(object keys, bint allow_int, str argname, uint64_t seed=*)
 
+# A fresh random 64-bit salt for one hash table object (runiso_table_hash in
+# ext/xxh64.h): randomises slot positions against hash flooding; results never
+# depend on it.
+cdef uint64_t table_salt() except? 0
+
 
 # ---------------------------------------------------------------------------
 # Consistent hashing: the C-level contract other cores (e.g. the site

@@ -12,6 +12,8 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.ref cimport PyObject
 from libc.stdint cimport uint64_t, uint32_t, int32_t
 
+import os
+
 import numpy as np
 
 cdef extern from "Python.h":
@@ -73,6 +75,10 @@ cdef inline uint64_t _hash_obj(object key, bint allow_int, str argname, keyhash_
 
 cdef uint64_t key_hash(object key, bint allow_int, str argname) except? 0:
     return _hash_obj(key, allow_int, argname, runiso_xxh64, 0)
+
+
+cdef uint64_t table_salt() except? 0:
+    return <uint64_t>int.from_bytes(os.urandom(8), "little")
 
 
 def hash64(key, seed=0):
