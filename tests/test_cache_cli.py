@@ -68,3 +68,10 @@ def test_cache_sim_text_keys_are_bytes(tmp_path):
     res = CliRunner().invoke(main, ["cache", "sim", str(p), "-c", "5", "-p", "lru"])
     assert res.exit_code == 0, res.output
     assert "3 requests, 2 distinct keys" in res.output and "0.6667" in res.output
+
+
+def test_cache_sim_empty_trace_is_an_error_not_a_ratio(tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_text("")
+    r = CliRunner().invoke(main, ["cache", "sim", str(p)])
+    assert r.exit_code != 0 and "no requests" in r.output and "Traceback" not in r.output

@@ -493,3 +493,13 @@ def test_threads_proxy_under_gc_pressure_never_serve_wrong_values(cls):
     assert len(c) <= 16
     for k, v in c.items():
         assert v[0] == k
+
+
+@pytest.mark.parametrize("cls", [LRUCache, SieveCache, S3FIFOCache])
+@pytest.mark.parametrize("arg", ["capacity_bytes", "max_entries"])
+def test_bound_at_int64_max_is_refused_not_unbounded(cls, arg):
+    # 2**63 - 1 is the engine's "no bound" value: a huge bound must not silently mean "unbounded"
+    for v in (2**63 - 1, 2**63, 2**70):
+        with pytest.raises(ValueError, match=rf"{arg} must be < 2\*\*63 - 1"):
+            cls(**{arg: v})
+    assert cls(**{arg: 2**63 - 2}).access(1) is False

@@ -117,8 +117,8 @@ cdef inline int64_t _bound_arg(object v, str argname) except -2:
     iv = v.__index__()
     if iv < 1:
         raise ValueError(f"{argname} must be >= 1, got {iv}")
-    if iv >= INT64_MAX:
-        return INT64_MAX
+    if iv >= INT64_MAX:  # INT64_MAX means "no bound": refuse rather than go unbounded
+        raise ValueError(f"{argname} must be < 2**63 - 1, got {iv}; pass None for no bound")
     return iv
 
 

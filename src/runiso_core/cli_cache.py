@@ -79,6 +79,8 @@ def cache() -> None:
 def sim(trace: pathlib.Path, capacities, policies, by_bytes: bool) -> None:
     """Miss ratios of TRACE (.npy of uint64 keys, or text lines `key [size]`)."""
     keys, sizes = _load(trace)
+    if keys.size == 0:
+        raise click.ClickException(f"{trace}: no requests (empty trace): nothing to simulate")
     if by_bytes and sizes is None:
         raise click.BadParameter("--bytes needs a size column in the trace")
     distinct = int(np.unique(keys).size)
