@@ -11,6 +11,7 @@ cdef extern from "logparse.h" nogil:
         RL_MAX_EX
         RL_CSV_MAX_COLS
         RL_E_COUNT
+    const char *const rl_reason_text[]   # malformed-line reason texts, index = reason code
 
     ctypedef struct rl_blob:
         char *data          # malloc'd bytes

@@ -9,6 +9,7 @@ FORMAT_CODES: dict[str, int]
 ROLE_CODES: dict[str, int]
 """CSV column roles: ignore, time, key, url, size, client, session, status, method, site."""
 COLUMNS: tuple[str, ...]
+REASONS: tuple[str, ...]  # malformed-line reasons, index = C reason code (ext/logparse.h)
 """Column names of a chunk, in order."""
 
 @final

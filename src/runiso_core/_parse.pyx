@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from runiso_core._trace_types import REASONS, TraceFormatError
+from runiso_core._trace_types import TraceFormatError
 
 FORMAT_CODES = {"clf": RL_FMT_CLF, "haproxy": RL_FMT_HAPROXY, "plain": RL_FMT_PLAIN,
                 "csv": RL_FMT_CSV}
@@ -28,7 +28,9 @@ ROLE_CODES = {"ignore": 0, "time": 1, "key": 2, "url": 3, "size": 4, "client": 5
 
 COLUMNS = ("time_ns", "key", "size", "status", "method", "client", "session", "site")
 
-assert len(REASONS) == RL_E_COUNT
+# Malformed-line reasons, index = the C reason code: read from the C table
+# (ext/logparse.h rl_reason_text), the one place they are written.
+REASONS = tuple(rl_reason_text[i].decode() for i in range(RL_E_COUNT))
 
 
 cdef inline str _example_text(const unsigned char[::1] buf, int64_t off, int64_t n):

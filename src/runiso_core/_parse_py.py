@@ -11,7 +11,8 @@ import calendar
 import re
 
 from ._hashing import hash64
-from ._trace_types import REASONS, Method
+from ._parse import REASONS
+from ._trace_types import Method
 
 __all__ = ["parse_line", "parse_lines"]
 

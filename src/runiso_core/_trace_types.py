@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["Method", "TraceFormatError", "REASONS"]
+__all__ = ["Method", "TraceFormatError"]
 
 
 class Method(IntEnum):
@@ -31,23 +31,6 @@ class Method(IntEnum):
     NONE = 10
 
 
-# Malformed-line reasons, index = the C reason code (ext/logparse.h rl_reason_text).
-REASONS: tuple[str, ...] = (
-    "ok",
-    "NUL byte in line",
-    "missing or malformed fields",
-    "bad timestamp",
-    "unterminated quoted field",
-    "bad status code",
-    "bad byte count",
-    "bad time value",
-    "bad key",
-    "bad client address",
-    "bad HAProxy timers/counters",
-    "missing CSV columns",
-    "line too long",
-    "truncated input",
-)
 
 
 class TraceFormatError(ValueError):
@@ -60,7 +43,7 @@ class TraceFormatError(ValueError):
         1-based physical line number of the offending line (None when the
         problem is not tied to a line, e.g. an unrecognised format).
     reason : str
-        Short reason, one of :data:`REASONS` or a format-detection message.
+        Short reason, one of ``runiso_core._parse.REASONS`` or a format-detection message.
     line : str
         The first 200 characters of the offending line ("" when none).
     """

@@ -57,7 +57,8 @@ from typing import BinaryIO, Callable, Iterator, Mapping
 import numpy as np
 
 from ._parse import ROLE_CODES, ChunkParser
-from ._trace_types import REASONS, Method, TraceFormatError
+from ._parse import REASONS
+from ._trace_types import Method, TraceFormatError
 
 __all__ = ["Trace", "StringColumn", "iter_trace", "read_trace", "parse_bytes", "Method",
            "TraceFormatError", "FORMATS"]
