@@ -616,43 +616,35 @@ cdef class _Cache:
     def __len__(self):
         return self._c.n
 
-    def __iter__(self):
-        """Resident keys, newest first (key objects in proxy mode, uint64 ints otherwise)."""
+    cdef list _resident(self, bint pairs):
+        # Resident keys (or (key, value) pairs), newest first: key objects in
+        # proxy mode, uint64 ints otherwise; values are None in simulator mode.
         if self._busy:
             self._wait_idle()
         cdef list out = []
         cdef uint32_t s
         cdef int q
+        cdef bint proxy
         for q in (Q_MAIN, Q_SMALL):
             s = self._c.head[q]
             while s != RC_NIL:
-                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None:
-                    out.append(self._keys[s])
-                else:
-                    out.append(self._c.e[s].key)
+                proxy = self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None
+                k = self._keys[s] if proxy else self._c.e[s].key
+                out.append((k, self._vals[s] if proxy else None) if pairs else k)
                 s = self._c.e[s].next
-        return iter(out)
+        return out
+
+    def __iter__(self):
+        """Resident keys, newest first (key objects in proxy mode, uint64 ints otherwise)."""
+        return iter(self._resident(False))
 
     def keys(self):
         """List of resident keys, newest first."""
-        return list(self)
+        return self._resident(False)
 
     def items(self):
         """List of resident ``(key, value)`` pairs, newest first (values are None in simulator mode)."""
-        if self._busy:
-            self._wait_idle()
-        cdef list out = []
-        cdef uint32_t s
-        cdef int q
-        for q in (Q_MAIN, Q_SMALL):
-            s = self._c.head[q]
-            while s != RC_NIL:
-                if self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None:
-                    out.append((self._keys[s], self._vals[s]))
-                else:
-                    out.append((self._c.e[s].key, None))
-                s = self._c.e[s].next
-        return out
+        return self._resident(True)
 
     def values(self):
         """List of resident values, newest first."""
