@@ -28,6 +28,20 @@ LINE = re.compile(r'^(\S+) \S+ \S+ \[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d)
 MON = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
+
+def _ordered_dict_lru_hits(keys, cap):
+    """Hits of an independent, textbook OrderedDict LRU of `cap` entries."""
+    c, hits = OrderedDict(), 0
+    for k in keys:
+        if k in c:
+            hits += 1
+            c.move_to_end(k)
+        else:
+            c[k] = None
+            if len(c) > cap:
+                c.popitem(last=False)
+    return hits
+
 def independent(path):
     recs, bad = [], 0
     for line in open(path, encoding="latin-1"):
@@ -46,16 +60,7 @@ def independent(path):
     per_sec = Counter(r[0] for r in recs)
 
     def lru(cap):
-        c, hits = OrderedDict(), 0
-        for k in keys:
-            if k in c:
-                hits += 1
-                c.move_to_end(k)
-            else:
-                c[k] = None
-                if len(c) > cap:
-                    c.popitem(last=False)
-        return hits / len(keys)
+        return _ordered_dict_lru_hits(keys, cap) / len(keys)
 
     caps = [max(1, round(len(freq) * f)) for f in (0.01, 0.05, 0.10)]
     span = max(per_sec) - min(per_sec)
@@ -106,16 +111,7 @@ def test_nasa_numbers_vs_shared_stats_md():
 def test_lru_helper_matches_ordereddict_lru():
     keys = np.random.default_rng(1).zipf(1.3, 20_000).astype(np.uint64)
     for cap in (1, 10, 300):
-        c, hits = OrderedDict(), 0
-        for k in keys.tolist():
-            if k in c:
-                hits += 1
-                c.move_to_end(k)
-            else:
-                c[k] = None
-                if len(c) > cap:
-                    c.popitem(last=False)
-        assert lru_hit_ratio(keys, cap) == hits / len(keys)
+        assert lru_hit_ratio(keys, cap) == _ordered_dict_lru_hits(keys.tolist(), cap) / len(keys)
 
 
 def test_cli_stats_json_and_table():

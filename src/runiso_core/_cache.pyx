@@ -733,12 +733,18 @@ cdef class _Cache:
                 f"entries={self._c.n}, bytes={self._c.bytes})")
 
 
-cdef object _int_column(object a, Py_ssize_t n, str argname):
+cdef object _column(object a, Py_ssize_t n, str argname):
+    # A per-request column beside the keys: 1-D, one value per key.
     arr = np.asarray(a)
     if arr.ndim != 1:
         raise ValueError(f"{argname} must be a 1-D array, got shape {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"{argname} has length {arr.shape[0]} but keys has length {n}")
+    return arr
+
+
+cdef object _int_column(object a, Py_ssize_t n, str argname):
+    arr = _column(a, n, argname)
     if arr.dtype.kind not in "iu":
         if arr.size == 0:
             return np.zeros(0, dtype=np.int64)
@@ -749,11 +755,7 @@ cdef object _int_column(object a, Py_ssize_t n, str argname):
 
 
 cdef object _float_column(object a, Py_ssize_t n, str argname):
-    arr = np.asarray(a)
-    if arr.ndim != 1:
-        raise ValueError(f"{argname} must be a 1-D array, got shape {arr.shape}")
-    if arr.shape[0] != n:
-        raise ValueError(f"{argname} has length {arr.shape[0]} but keys has length {n}")
+    arr = _column(a, n, argname)
     if arr.dtype.kind not in "fiu":
         if arr.size == 0:
             return np.zeros(0, dtype=np.float64)
