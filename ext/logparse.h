@@ -11,6 +11,12 @@
  *   RL_FMT_HAPROXY  HAProxy `option httplog` default format (syslog prefix optional)
  *   RL_FMT_PLAIN    `time key size [ignored...]` (webcachesim style)
  *   RL_FMT_CSV      delimited text with a per-column role map (header handled by caller)
+ *   RL_FMT_TENCENT  SNIA Tencent Photo CDN: `YYYYMMDDhhmmss photo_id format spec size ...`
+ *   RL_FMT_KEYS     `key [size]`, one request per line (libCacheSim's txt traces)
+ *
+ * Timestamps without a zone (HAProxy accept dates, Tencent, zone-less ISO-8601
+ * in CSV) are converted with an rl_tz: a fixed offset, or a table of local-time
+ * thresholds built by the caller from the IANA database (DST included).
  *
  * Hashes (all XXH64, seed 0, of the raw bytes exactly as logged, escapes kept):
  *   key     = xxh64(request target)          client = xxh64(client address)
@@ -27,7 +33,8 @@
 
 #include "xxh64.h"
 
-enum { RL_FMT_CLF = 1, RL_FMT_HAPROXY = 2, RL_FMT_PLAIN = 3, RL_FMT_CSV = 4 };
+enum { RL_FMT_CLF = 1, RL_FMT_HAPROXY = 2, RL_FMT_PLAIN = 3, RL_FMT_CSV = 4, RL_FMT_TENCENT = 5,
+       RL_FMT_KEYS = 6 };
 
 /* Method codes: the values of runiso_core.Method. */
 enum {
@@ -39,7 +46,7 @@ enum {
 enum {
     RL_OK = 0, RL_E_NUL, RL_E_FIELDS, RL_E_DATE, RL_E_QUOTE, RL_E_STATUS,
     RL_E_SIZE, RL_E_TIME, RL_E_KEY, RL_E_CLIENT, RL_E_TIMERS, RL_E_COLUMNS,
-    RL_E_TOO_LONG, RL_E_TRUNCATED, RL_E_COUNT
+    RL_E_TOO_LONG, RL_E_TRUNCATED, RL_E_SIZE_BIG, RL_E_COUNT
 };
 
 static const char *const rl_reason_text[RL_E_COUNT] = {
@@ -57,6 +64,7 @@ static const char *const rl_reason_text[RL_E_COUNT] = {
     "missing CSV columns",
     "line too long",
     "truncated input",
+    "byte count over 18 digits",
 };
 
 /* CSV column roles. */
@@ -67,6 +75,18 @@ enum {
 
 #define RL_MAX_EX 10
 #define RL_CSV_MAX_COLS 256
+#define RL_KEY_MAX 1024     /* longest composite key (Tencent id/format/spec) */
+
+/* Zone of timestamps that carry none: UTC = local - offset. With n == 0 the
+ * offset is `fixed`; else off[i] applies from local time local[i] on
+ * (local[0] = INT64_MIN, ascending). Local times in a DST gap or overlap take
+ * the offset in force before the change (Python's fold=0). */
+typedef struct {
+    int64_t fixed;          /* seconds east of UTC (n == 0) */
+    const int64_t *local;   /* thresholds, local civil seconds */
+    const int32_t *off;     /* seconds east of UTC from local[i] on */
+    int32_t n;              /* entries; 0 = fixed offset */
+} rl_tz;
 
 typedef struct {
     char *data;     /* malloc'd bytes */
@@ -97,6 +117,8 @@ typedef struct {
     int64_t backwards;      /* rows whose time is before the previous row's */
     int64_t blank;          /* empty / whitespace-only lines (ignored) */
     int64_t max_line;       /* longer lines are malformed ("line too long"); 0 = no limit */
+    int64_t sized;          /* rows whose line carried a byte count (RL_FMT_KEYS) */
+    rl_tz tz;               /* zone of zone-less timestamps */
     int64_t last_time;      /* time of the previous row */
     int have_last;          /* last_time is valid */
     int strict;             /* stop at the first malformed line */
@@ -124,6 +146,7 @@ typedef struct {
     uint8_t method;
     const char *url; int64_t url_len;
     const char *ua; int64_t ua_len;
+    int sized;              /* the line carried a byte count (RL_FMT_KEYS) */
 } rl_row;
 
 /* ------------------------------------------------------------------ helpers */
@@ -157,6 +180,17 @@ static inline int rl_civil_ok(int y, int mo, int d, int h, int mi, int s) {
 
 static inline int64_t rl_civil_seconds(int y, int mo, int d, int h, int mi, int s) {
     return rl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+static inline int64_t rl_tz_utc(const rl_tz *tz, int64_t local) {
+    int32_t lo = 0, hi;
+    if (tz->n == 0) return local - tz->fixed;
+    hi = tz->n - 1;
+    while (lo < hi) {   /* largest i with local[i] <= local */
+        int32_t mid = lo + (hi - lo + 1) / 2;
+        if (tz->local[mid] <= local) lo = mid; else hi = mid - 1;
+    }
+    return local - tz->off[lo];
 }
 
 static inline int rl_month(const char *p) {
@@ -261,6 +295,18 @@ static inline const char *rl_uint(const char *p, const char *end, int64_t *out) 
     return p;
 }
 
+/* Byte count [p, end) (the whole token): RL_OK, RL_E_SIZE_BIG for a run of
+ * more than 18 digits, else RL_E_SIZE. */
+static inline int rl_size_token(const char *p, const char *end, int64_t *out) {
+    const char *q = rl_uint(p, end, out);
+    if (q == end) return RL_OK;
+    if (!q && end - p > 18) {
+        for (q = p; q < end && rl_isdigit(*q); q++) {}
+        if (q == end) return RL_E_SIZE_BIG;
+    }
+    return RL_E_SIZE;
+}
+
 /* ---------------------------------------------------------------- CLF */
 
 static inline int rl_parse_clf(const char *p, const char *end, rl_row *r) {
@@ -309,8 +355,10 @@ static inline int rl_parse_clf(const char *p, const char *end, rl_row *r) {
     p++;
     if (*p == '-' && (p + 1 == end || p[1] == ' ')) { r->size = 0; p++; }
     else {
-        q = rl_uint(p, end, &v);
-        if (!q || (q < end && *q != ' ')) return RL_E_SIZE;
+        int err;
+        q = memchr(p, ' ', (size_t)(end - p));
+        if (!q) q = end;
+        if ((err = rl_size_token(p, q, &v)) != RL_OK) return err;
         r->size = v; p = q;
     }
     r->ua = p; r->ua_len = 0;
@@ -352,7 +400,8 @@ static inline const char *rl_token_end(const char *p, const char *end) {
     return p;
 }
 
-static inline int rl_parse_haproxy(const char *line, const char *end, rl_row *r) {
+static inline int rl_parse_haproxy(const char *line, const char *end, const rl_tz *tz,
+                                   rl_row *r) {
     const char *p = line, *b, *q, *cs, *ce, *ck, *cke;
     int64_t secs = 0, v;
     int found = 0;
@@ -378,7 +427,7 @@ static inline int rl_parse_haproxy(const char *line, const char *end, rl_row *r)
         for (q = c; q < ce; q++) if (!rl_isdigit(*q)) return RL_E_CLIENT;
         r->client = runiso_xxh64(cs, (size_t)(c - 1 - cs), 0);
     }
-    r->time_ns = secs * 1000000000LL +
+    r->time_ns = rl_tz_utc(tz, secs) * 1000000000LL +
                  ((b[22] - '0') * 100 + (b[23] - '0') * 10 + (b[24] - '0')) * 1000000LL;
     p = b + 26;
     /* frontend backend/server Tq/Tw/Tc/Tr/Tt status bytes */
@@ -405,8 +454,11 @@ static inline int rl_parse_haproxy(const char *line, const char *end, rl_row *r)
     if (p >= end || *p != ' ') return RL_E_FIELDS;
     p++;
     if (p < end && *p == '+') p++;
-    q = rl_uint(p, end, &v);
-    if (!q || (q < end && *q != ' ')) return RL_E_SIZE;
+    q = rl_token_end(p, end);
+    {
+        int err = rl_size_token(p, q, &v);
+        if (err != RL_OK) return err;
+    }
     r->size = v; p = q;
     /* captured_request_cookie captured_response_cookie termination_state */
     if (p >= end || *p != ' ') return RL_E_FIELDS;
@@ -496,7 +548,10 @@ static inline int rl_parse_plain(const char *p, const char *end, rl_row *r) {
     s0 = p; while (p < end && !rl_is_ws(*p)) p++; s1 = p;
     if (t1 == t0 || k1 == k0 || s1 == s0) return RL_E_FIELDS;
     if (rl_seconds_ns(t0, t1, &r->time_ns)) return RL_E_TIME;
-    if (rl_uint(s0, s1, &v) != s1) return RL_E_SIZE;
+    {
+        int err = rl_size_token(s0, s1, &v);
+        if (err != RL_OK) return err;
+    }
     r->size = v;
     r->key = rl_key_token(k0, k1);
     r->url = k0; r->url_len = k1 - k0;
@@ -508,8 +563,9 @@ static inline int rl_parse_plain(const char *p, const char *end, rl_row *r) {
 /* ---------------------------------------------------------------- CSV */
 
 /* ISO-8601 `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|+HH:MM|+HHMM|+HH]` (zone-less = UTC). */
-static inline int rl_iso8601_ns(const char *p, const char *end, int64_t *out) {
-    int y1, y2, mo, d, h, mi, s, th = 0, tm = 0, sign = 0;
+static inline int rl_iso8601_ns(const char *p, const char *end, const rl_tz *tz, int64_t *out) {
+    int y1, y2, mo, d, h, mi, s, th = 0, tm = 0, sign = 0, zoned = 0;
+    int64_t local;
     int64_t frac = 0, scale = 100000000LL;
     if (end - p < 19) return -1;
     y1 = rl_2d(p); y2 = rl_2d(p + 2); mo = rl_2d(p + 5); d = rl_2d(p + 8);
@@ -527,8 +583,9 @@ static inline int rl_iso8601_ns(const char *p, const char *end, int64_t *out) {
         }
         if (p == fs) return -1;
     }
-    if (p < end && *p == 'Z') p++;
+    if (p < end && *p == 'Z') { p++; zoned = 1; }
     else if (p < end && (*p == '+' || *p == '-')) {
+        zoned = 1;
         sign = *p == '-' ? -1 : 1;
         p++;
         if (end - p < 2 || (th = rl_2d(p)) < 0 || th > 23) return -1;
@@ -540,13 +597,14 @@ static inline int rl_iso8601_ns(const char *p, const char *end, int64_t *out) {
         }
     }
     if (p != end) return -1;
-    *out = (rl_civil_seconds(y1 * 100 + y2, mo, d, h, mi, s) - sign * (th * 3600 + tm * 60)) *
+    local = rl_civil_seconds(y1 * 100 + y2, mo, d, h, mi, s);
+    *out = (zoned ? local - sign * (th * 3600 + tm * 60) : rl_tz_utc(tz, local)) *
                1000000000LL + frac;
     return 0;
 }
 
-static inline int rl_csv_time(const char *p, const char *end, int64_t *out) {
-    if (end - p >= 10 && p[4] == '-') return rl_iso8601_ns(p, end, out);
+static inline int rl_csv_time(const char *p, const char *end, const rl_tz *tz, int64_t *out) {
+    if (end - p >= 10 && p[4] == '-') return rl_iso8601_ns(p, end, tz, out);
     return rl_seconds_ns(p, end, out);
 }
 
@@ -568,7 +626,8 @@ static inline uint64_t rl_csv_hash(const char *p, const char *end, int esc, uint
     return h;
 }
 
-static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, rl_row *r) {
+static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, const rl_tz *tz,
+                               rl_row *r) {
     int col = 0, have_session = 0, have_key = 0, have_client = 0, have_time = 0;
     const char *key_s = NULL, *key_e = NULL;
     int key_esc = 0;
@@ -598,7 +657,7 @@ static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, 
         role = m->roles[col];
         switch (role) {
         case RL_R_TIME:
-            if (rl_csv_time(fs, fe, &r->time_ns)) return RL_E_TIME;
+            if (rl_csv_time(fs, fe, tz, &r->time_ns)) return RL_E_TIME;
             have_time = 1; break;
         case RL_R_KEY:
             if (fe == fs) return RL_E_KEY;
@@ -609,8 +668,11 @@ static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, 
             r->url = fs; r->url_len = fe - fs; have_key |= 2; break;
         case RL_R_SIZE:
             if (fe == fs || (fe - fs == 1 && *fs == '-')) r->size = 0;
-            else if (rl_uint(fs, fe, &v) != fe) return RL_E_SIZE;
-            else r->size = v;
+            else {
+                int err = rl_size_token(fs, fe, &v);
+                if (err != RL_OK) return err;
+                r->size = v;
+            }
             break;
         case RL_R_CLIENT:
             r->client = rl_csv_hash(fs, fe, esc, 0); have_client = 1; break;
@@ -640,6 +702,77 @@ static inline int rl_parse_csv(const char *p, const char *end, const rl_csv *m, 
      * mapped) gives the string, else the key column's text. */
     if (!(have_key & 2) && key_s) { r->url = key_s; r->url_len = key_e - key_s; }
     if (!have_session) r->session = have_client ? runiso_xxh64("", 0, r->client) : 0;
+    return RL_OK;
+}
+
+/* ------------------------------------------------------------ Tencent */
+
+/* Next whitespace-separated token of [*pp, end): sets [*ts, *te), advances. */
+static inline int rl_next_token(const char **pp, const char *end, const char **ts,
+                                const char **te) {
+    const char *p = *pp;
+    while (p < end && rl_is_ws(*p)) p++;
+    *ts = p;
+    while (p < end && !rl_is_ws(*p)) p++;
+    *te = p; *pp = p;
+    return *te > *ts;
+}
+
+/* `YYYYMMDDhhmmss photo_id format spec size [flag terminal response_time ...]`
+ * (SNIA IOTTA Tencent Photo Cache). The key is one stored rendition,
+ * xxh64("photo_id/format/spec"), built in kbuf (RL_KEY_MAX bytes); the time
+ * is local (China time by default: the caller's rl_tz). */
+static inline int rl_parse_tencent(const char *p, const char *end, const rl_tz *tz, char *kbuf,
+                                   rl_row *r) {
+    const char *ts, *te, *f[3][2], *ss, *se;
+    int y1, y2, mo, d, h, mi, s, i;
+    int64_t n = 0, v;
+    if (!rl_next_token(&p, end, &ts, &te)) return RL_E_FIELDS;
+    for (i = 0; i < 3; i++)
+        if (!rl_next_token(&p, end, &f[i][0], &f[i][1])) return RL_E_FIELDS;
+    if (!rl_next_token(&p, end, &ss, &se)) return RL_E_FIELDS;
+    if (te - ts != 14) return RL_E_DATE;
+    for (i = 0; i < 14; i++) if (!rl_isdigit(ts[i])) return RL_E_DATE;
+    y1 = rl_2d(ts); y2 = rl_2d(ts + 2); mo = rl_2d(ts + 4); d = rl_2d(ts + 6);
+    h = rl_2d(ts + 8); mi = rl_2d(ts + 10); s = rl_2d(ts + 12);
+    if (!rl_civil_ok(y1 * 100 + y2, mo, d, h, mi, s)) return RL_E_DATE;
+    {
+        int err = rl_size_token(ss, se, &v);
+        if (err != RL_OK) return err;
+    }
+    for (i = 0; i < 3; i++) {
+        int64_t len = f[i][1] - f[i][0];
+        if (n + len + (i > 0) > RL_KEY_MAX) return RL_E_KEY;
+        if (i > 0) kbuf[n++] = '/';
+        memcpy(kbuf + n, f[i][0], (size_t)len);
+        n += len;
+    }
+    r->time_ns = rl_tz_utc(tz, rl_civil_seconds(y1 * 100 + y2, mo, d, h, mi, s)) * 1000000000LL;
+    r->key = runiso_xxh64(kbuf, (size_t)n, 0);
+    r->url = kbuf; r->url_len = n;
+    r->ua = kbuf; r->ua_len = 0;
+    r->size = v;
+    r->method = RL_M_NONE;
+    return RL_OK;
+}
+
+/* --------------------------------------------------------- `key [size]` */
+
+static inline int rl_parse_keys(const char *p, const char *end, rl_row *r) {
+    const char *k0, *k1, *s0, *s1, *x0, *x1;
+    int64_t v;
+    if (!rl_next_token(&p, end, &k0, &k1)) return RL_E_FIELDS;
+    if (rl_next_token(&p, end, &s0, &s1)) {
+        int err;
+        if (rl_next_token(&p, end, &x0, &x1)) return RL_E_FIELDS;
+        if ((err = rl_size_token(s0, s1, &v)) != RL_OK) return err;
+        r->size = v;
+        r->sized = 1;
+    }
+    r->key = rl_key_token(k0, k1);
+    r->url = k0; r->url_len = k1 - k0;
+    r->ua = k0; r->ua_len = 0;
+    r->method = RL_M_NONE;
     return RL_OK;
 }
 
@@ -677,6 +810,7 @@ static inline void rl_note_malformed(rl_state *st, int reason, int64_t off, int6
  * string blob cannot grow (out of memory). */
 static inline int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64_t pos,
                               int64_t len, int final, rl_cols *c, rl_state *st) {
+    char kbuf[RL_KEY_MAX];  /* composite keys (Tencent); a row's url may point here */
     st->n_ex = 0;
     while (pos < len && c->n < c->cap) {
         const char *line = buf + pos, *nl, *e, *q;
@@ -696,9 +830,11 @@ static inline int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64
         if (st->max_line && llen > st->max_line) err = RL_E_TOO_LONG;
         else if (memchr(line, 0, (size_t)(e - line))) err = RL_E_NUL;
         else if (fmt == RL_FMT_CLF) err = rl_parse_clf(line, e, &r);
-        else if (fmt == RL_FMT_HAPROXY) err = rl_parse_haproxy(line, e, &r);
+        else if (fmt == RL_FMT_HAPROXY) err = rl_parse_haproxy(line, e, &st->tz, &r);
         else if (fmt == RL_FMT_PLAIN) err = rl_parse_plain(line, e, &r);
-        else err = rl_parse_csv(line, e, csv, &r);
+        else if (fmt == RL_FMT_TENCENT) err = rl_parse_tencent(line, e, &st->tz, kbuf, &r);
+        else if (fmt == RL_FMT_KEYS) err = rl_parse_keys(line, e, &r);
+        else err = rl_parse_csv(line, e, csv, &st->tz, &r);
         if (err != RL_OK) {
             rl_note_malformed(st, err, pos, e - line);
             pos = next;
@@ -709,6 +845,7 @@ static inline int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64
             r.key = runiso_xxh64(r.url, (size_t)r.url_len, 0);
         if (st->have_last && r.time_ns < st->last_time) st->backwards++;
         st->last_time = r.time_ns; st->have_last = 1;
+        st->sized += r.sized;
         c->time_ns[c->n] = r.time_ns;
         c->key[c->n] = r.key;
         c->size[c->n] = r.size;

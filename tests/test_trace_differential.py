@@ -14,6 +14,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from runiso_core import _parse_py as ref
 from runiso_core._parse import ChunkParser
+from runiso_core._tz import resolve_tz
+
+# Zones for zone-less timestamps: fixed offsets and IANA zones with DST (the
+# reference converts with zoneinfo, fold=0; the native parser with its table).
+ZONES = st.sampled_from([None, "UTC", "+08:00", "-03:30", "Europe/Paris", "America/New_York",
+                         "Australia/Lord_Howe", "Asia/Shanghai"])
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -21,8 +27,9 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 SPECIAL = ' "\\[]/:.-+{}|,\t\r\x00\xe9\xff0123456789'
 
 
-def native(fmt, data, roles=None, delim=","):
-    p = ChunkParser(fmt, 1024, with_strings=True, roles=roles, delimiter=delim)
+def native(fmt, data, roles=None, delim=",", tz=None):
+    p = ChunkParser(fmt, 1024, with_strings=True, roles=roles, delimiter=delim,
+                    tz=resolve_tz(tz, "+08:00" if fmt == "tencent" else 0))
     p.feed(data, 0, True)
     c = p.take()
     rows = []
@@ -36,10 +43,11 @@ def native(fmt, data, roles=None, delim=","):
     return rows, [e[0] for e in p.examples], p.malformed, p.blank, p.backwards
 
 
-def check(fmt, lines, roles=None, delim=","):
+def check(fmt, lines, roles=None, delim=",", tz=None):
     data = b"\n".join(lines) + b"\n"
-    rows, bad, nbad, blank, back = native(fmt, data, roles, delim)
-    rrows, rbad, rblank, rback = ref.parse_lines(data, fmt, roles=roles, delim=delim.encode())
+    rows, bad, nbad, blank, back = native(fmt, data, roles, delim, tz)
+    rrows, rbad, rblank, rback = ref.parse_lines(data, fmt, roles=roles, delim=delim.encode(),
+                                                 tz=tz)
     assert rows == rrows
     assert nbad == len(rbad) and bad == rbad[:10]
     assert blank == rblank and back == rback
@@ -168,9 +176,9 @@ def test_clf_matches_reference(lines):
 
 
 @SETTINGS
-@given(st.lists(hap_line(), min_size=1, max_size=10))
-def test_haproxy_matches_reference(lines):
-    check("haproxy", lines)
+@given(st.lists(hap_line(), min_size=1, max_size=10), ZONES)
+def test_haproxy_matches_reference(lines, tz):
+    check("haproxy", lines, tz=tz)
 
 
 @SETTINGS
@@ -187,8 +195,66 @@ def test_csv_matches_reference(lines, roles):
     check("csv", lines, roles=roles)
 
 
+@st.composite
+def zone_less_iso(draw):
+    # around the DST changes of the zones above, and anywhere in 1900-2261
+    y = draw(st.sampled_from([1900, 1916, 1945, 1976, 1996, 2024, 2025, 2100, 2261]) |
+             st.integers(1900, 2261))
+    mo = draw(st.sampled_from([3, 4, 10, 11]) | st.integers(1, 12))
+    d = draw(st.integers(1, 28))
+    h = draw(st.sampled_from([0, 1, 2, 3]) | st.integers(0, 23))
+    return (f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{draw(st.integers(0, 59)):02d}:"
+            f"{draw(st.integers(0, 60)):02d}").encode()
+
+
+@SETTINGS
+@given(st.lists(zone_less_iso(), min_size=1, max_size=20), ZONES)
+def test_zone_less_csv_times_match_zoneinfo(times, tz):
+    check("csv", [t + b",/x" for t in times], roles=["time", "url"], tz=tz)
+
+
+@st.composite
+def tencent_line(draw):
+    y, mo, d = draw(st.integers(1899, 2262)), draw(st.integers(1, 13)), draw(st.integers(1, 31))
+    ts = f"{y:04d}{mo:02d}{d:02d}{draw(st.integers(0, 24)):02d}{draw(st.integers(0, 60)):02d}" \
+         f"{draw(st.integers(0, 60)):02d}".encode()
+    pid = draw(st.sampled_from([b"085abb02a06850729bb01479466420d9e102d325", b"x"]) | token)
+    parts = [ts, pid, draw(st.sampled_from([b"0", b"5"])), draw(st.sampled_from([b"a", b"m"])),
+             draw(st.sampled_from([b"12903", b"0", b"-", b"99999999999999999999"])),
+             b"1 PHONE 1"]
+    if draw(st.booleans()):
+        parts = parts[:5]
+    line = draw(st.sampled_from([b" ", b"\t"])).join(parts)
+    return mutate(draw, line) if draw(st.booleans()) else line
+
+
+@SETTINGS
+@given(st.lists(tencent_line(), min_size=1, max_size=10), ZONES)
+def test_tencent_matches_reference(lines, tz):
+    check("tencent", lines, tz=tz)
+
+
+@st.composite
+def keys_line(draw):
+    k = draw(st.sampled_from([b"42", b"18446744073709551616", b"/a?b"]) | token)
+    parts = [k]
+    if draw(st.booleans()):
+        parts.append(draw(st.sampled_from([b"10", b"-", b"0", b"1234567890123456789"])))
+    if draw(st.integers(0, 4)) == 0:
+        parts.append(b"extra")
+    line = draw(st.sampled_from([b" ", b"\t", b"  "])).join(parts)
+    return mutate(draw, line) if draw(st.booleans()) else line
+
+
+@SETTINGS
+@given(st.lists(keys_line(), min_size=1, max_size=10))
+def test_keys_matches_reference(lines):
+    check("keys", lines)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=400), st.sampled_from(["clf", "haproxy", "plain", "csv"]))
+@given(st.binary(max_size=400), st.sampled_from(["clf", "haproxy", "plain", "csv", "tencent",
+                                                 "keys"]))
 def test_fuzz_random_bytes_never_crash_and_count_every_line(data, fmt):
     roles = ["time", "key", "size"] if fmt == "csv" else None
     p = ChunkParser(fmt, 7, roles=roles)

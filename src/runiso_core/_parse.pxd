@@ -1,6 +1,6 @@
 # The C-level contract of runiso_core._parse: the access-log tokenizers of
 # ext/logparse.h and the chunk parser that owns their column buffers.
-from libc.stdint cimport int64_t, uint64_t, int16_t, uint8_t
+from libc.stdint cimport int64_t, uint64_t, int16_t, uint8_t, int32_t
 
 cdef extern from "logparse.h" nogil:
     enum:
@@ -8,6 +8,8 @@ cdef extern from "logparse.h" nogil:
         RL_FMT_HAPROXY
         RL_FMT_PLAIN
         RL_FMT_CSV
+        RL_FMT_TENCENT
+        RL_FMT_KEYS
         RL_MAX_EX
         RL_CSV_MAX_COLS
         RL_E_COUNT
@@ -34,12 +36,20 @@ cdef extern from "logparse.h" nogil:
         int64_t cap         # rows allocated
         int64_t n           # rows written
 
+    ctypedef struct rl_tz:
+        int64_t fixed       # seconds east of UTC when n == 0
+        const int64_t *local  # local-time thresholds (seconds), ascending, local[0] = INT64_MIN
+        const int32_t *off  # seconds east of UTC from local[i] on
+        int32_t n           # entries; 0 = fixed offset
+
     ctypedef struct rl_state:
         int64_t line_no     # physical lines consumed so far
         int64_t malformed   # lines skipped as malformed
         int64_t backwards   # rows older than the previous row
         int64_t blank       # blank lines (ignored)
         int64_t max_line    # longer lines are malformed; 0 = no limit
+        int64_t sized       # rows whose line carried a byte count (keys format)
+        rl_tz tz            # zone of zone-less timestamps
         int64_t last_time   # time of the previous row
         int have_last       # last_time valid
         int strict          # stop at the first malformed line
@@ -73,4 +83,6 @@ cdef class ChunkParser:
     cdef list _examples             # (line_number, reason, text) of the first malformed lines
     cdef int _max_examples          # how many examples to keep
     cdef object _lock               # threading.Lock serialising every method
+    cdef object _tz_arrays          # (int64 thresholds, int32 offsets) behind st.tz, kept alive
     cdef int _alloc(self) except -1
+    cdef int _set_tz(self, object tz) except -1

@@ -5,12 +5,13 @@ import numpy as np
 import numpy.typing as npt
 
 FORMAT_CODES: dict[str, int]
-"""Text formats of the C driver: ``clf``, ``haproxy``, ``plain``, ``csv``."""
+"""Text formats of the C driver: ``clf``, ``haproxy``, ``plain``, ``csv``, ``tencent``, ``keys``."""
 ROLE_CODES: dict[str, int]
 """CSV column roles: ignore, time, key, url, size, client, session, status, method, site."""
 COLUMNS: tuple[str, ...]
-REASONS: tuple[str, ...]  # malformed-line reasons, index = C reason code (ext/logparse.h)
 """Column names of a chunk, in order."""
+REASONS: tuple[str, ...]
+"""Malformed-line reasons, index = C reason code (ext/logparse.h ``rl_reason_text``)."""
 
 @final
 class ChunkParser:
@@ -27,7 +28,8 @@ class ChunkParser:
     def __init__(self, format: str, capacity: int, *, with_strings: bool | str = False,
                  strict: bool = False, roles: Sequence[str] | None = None,
                  delimiter: str = ",", first_line: int = 0, max_examples: int = 10,
-                 max_line_bytes: int = 0) -> None: ...
+                 max_line_bytes: int = 0,
+                 tz: int | tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] = 0) -> None: ...
     def feed(self, buf: bytes | bytearray | memoryview, pos: int, final: bool) -> int:
         """Parse complete lines of ``buf[pos:]`` until the chunk is full; return the new position.
         Raises ``TraceFormatError`` at a malformed line in strict mode."""
@@ -54,6 +56,9 @@ class ChunkParser:
     @property
     def blank(self) -> int:
         """Blank lines ignored so far."""
+    @property
+    def sized(self) -> int:
+        """Rows whose line carried a byte count (``keys`` format)."""
     @property
     def line_no(self) -> int:
         """Physical lines consumed so far."""

@@ -20,7 +20,7 @@ import numpy as np
 from runiso_core._trace_types import TraceFormatError
 
 FORMAT_CODES = {"clf": RL_FMT_CLF, "haproxy": RL_FMT_HAPROXY, "plain": RL_FMT_PLAIN,
-                "csv": RL_FMT_CSV}
+                "csv": RL_FMT_CSV, "tencent": RL_FMT_TENCENT, "keys": RL_FMT_KEYS}
 
 # CSV column roles (ext/logparse.h RL_R_*).
 ROLE_CODES = {"ignore": 0, "time": 1, "key": 2, "url": 3, "size": 4, "client": 5,
@@ -45,7 +45,7 @@ cdef class ChunkParser:
 
     Parameters
     ----------
-    format : {"clf", "haproxy", "plain", "csv"}
+    format : {"clf", "haproxy", "plain", "csv", "tencent", "keys"}
         Line format ("clf" covers Common and Combined Log Format).
     capacity : int
         Rows per chunk (> 0).
@@ -65,6 +65,12 @@ cdef class ChunkParser:
         How many malformed lines to keep as examples (<= 10).
     max_line_bytes : int, optional
         Lines longer than this are malformed ("line too long"); 0 = no limit.
+    tz : int or (ndarray[int64], ndarray[int32]), optional
+        Zone of timestamps that carry none (HAProxy, Tencent, zone-less
+        ISO-8601 in CSV): a fixed offset in seconds east of UTC (default 0),
+        or a table of local-time thresholds (``local[0]`` must be the int64
+        minimum, ascending) and the offset in force from each on (see
+        :func:`runiso_core._tz.resolve_tz`).
 
     Notes
     -----
@@ -75,7 +81,7 @@ cdef class ChunkParser:
 
     def __cinit__(self, str format, Py_ssize_t capacity, *, object with_strings=False,
                   bint strict=False, roles=None, str delimiter=",", Py_ssize_t first_line=0,
-                  int max_examples=10, Py_ssize_t max_line_bytes=0):
+                  int max_examples=10, Py_ssize_t max_line_bytes=0, object tz=0):
         memset(&self.cols, 0, sizeof(self.cols))
         memset(&self.st, 0, sizeof(self.st))
         self._lock = threading.Lock()
@@ -100,6 +106,7 @@ cdef class ChunkParser:
         if max_line_bytes < 0:
             raise ValueError(f"max_line_bytes must be >= 0 (0 = no limit), got {max_line_bytes}")
         self.st.max_line = max_line_bytes
+        self._set_tz(tz)
         self._max_examples = max_examples
         self.st.examples_wanted = max_examples
         self._examples = []
@@ -124,6 +131,33 @@ cdef class ChunkParser:
                                  f"got {delimiter!r}")
             self.csv.delim = <char>d[0]
         self._alloc()
+
+    cdef int _set_tz(self, object tz) except -1:
+        cdef const int64_t[::1] loc
+        cdef const int32_t[::1] off
+        if isinstance(tz, int) and not isinstance(tz, bool):
+            if not -86400 < tz < 86400:
+                raise ValueError(f"tz: a fixed offset must be within a day, got {tz} s")
+            self.st.tz.fixed = tz
+            self.st.tz.n = 0
+            return 0
+        if not (isinstance(tz, tuple) and len(tz) == 2):
+            raise TypeError(f"tz: expected an offset in seconds or (thresholds, offsets), got {tz!r:.80}")
+        a = np.ascontiguousarray(tz[0], dtype=np.int64)
+        b = np.ascontiguousarray(tz[1], dtype=np.int32)
+        if a.ndim != 1 or a.shape != b.shape or a.shape[0] < 1 or a.shape[0] > 1 << 20:
+            raise ValueError("tz: thresholds and offsets must be 1-D arrays of one length (1..2**20)")
+        if a[0] != np.iinfo(np.int64).min or np.any(a[1:] <= a[:-1]):   # (np.diff overflows)
+            raise ValueError("tz: thresholds must start at the int64 minimum and increase")
+        if np.any(np.abs(b) >= 86400):
+            raise ValueError("tz: offsets must be within a day")
+        self._tz_arrays = (a, b)
+        loc = a
+        off = b
+        self.st.tz.local = &loc[0]
+        self.st.tz.off = &off[0]
+        self.st.tz.n = <int32_t>a.shape[0]
+        return 0
 
     def __dealloc__(self):
         free(self.cols.url_blob.data)
@@ -284,6 +318,11 @@ cdef class ChunkParser:
     def blank(self):
         """Blank lines ignored so far."""
         return int(self.st.blank)
+
+    @property
+    def sized(self):
+        """Rows whose line carried a byte count (``keys`` format), so far."""
+        return int(self.st.sized)
 
     @property
     def line_no(self):

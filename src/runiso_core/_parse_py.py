@@ -8,6 +8,7 @@ parser" baseline of ``bench/peers_parse.py``. Not meant to be fast.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import re
 
 from ._hashing import hash64
@@ -18,7 +19,7 @@ __all__ = ["parse_line", "parse_lines"]
 
 E = {name: i for i, name in enumerate((
     "ok", "nul", "fields", "date", "quote", "status", "size", "time", "key", "client",
-    "timers", "columns", "too_long", "truncated"))}
+    "timers", "columns", "too_long", "truncated", "size_big"))}
 assert len(E) == len(REASONS)
 
 MONTHS = {m.encode(): i + 1 for i, m in enumerate(
@@ -46,6 +47,24 @@ SECONDS = re.compile(rb'(-?)(\d*)(?:\.(\d*))?$')
 ISO = re.compile(rb'(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?'
                  rb'(Z|([+-])(\d\d):?(\d\d)?)?$')
 UINT = re.compile(rb'\d{1,18}$')
+
+
+def local_utc(y, mo, d, h, mi, s, tz) -> int:
+    """UTC seconds of a zone-less civil time: ``tz`` is None/"UTC", seconds
+    east of UTC, a ``±HH:MM`` string, or an IANA name (zoneinfo, ``fold=0``)."""
+    naive = calendar.timegm((y, mo, d, h, mi, s))
+    if tz is None or tz == "UTC":
+        return naive
+    if isinstance(tz, int):
+        return naive - tz
+    m = re.fullmatch(r"([+-])(\d\d):?(\d\d)?", tz)
+    if m:
+        return naive - (1 if m.group(1) == "+" else -1) * (int(m.group(2)) * 3600
+                                                           + int(m.group(3) or 0) * 60)
+    import zoneinfo
+    sec = min(s, 59)   # datetime has no leap second: add it back after
+    t = dt.datetime(y, mo, d, h, mi, sec, tzinfo=zoneinfo.ZoneInfo(tz)).timestamp()
+    return int(t) + (s - sec)
 
 
 def _civil_ok(y, mo, d, h, mi, s) -> bool:
@@ -86,21 +105,28 @@ def seconds_ns(tok: bytes):
     return -ns if m.group(1) else ns
 
 
-def iso_ns(tok: bytes):
+def iso_ns(tok: bytes, tz=None):
     m = ISO.match(tok)
     if not m:
         return None
     y, mo, d, h, mi, s = (int(g) for g in m.group(1, 2, 3, 4, 5, 6))
     if not _civil_ok(y, mo, d, h, mi, s):
         return None
+    frac = int((m.group(7) or b"")[:9].ljust(9, b"0"))
+    if m.group(8) is None:          # no zone in the value: the trace's zone
+        return local_utc(y, mo, d, h, mi, s, tz) * 10**9 + frac
     off = 0
     if m.group(9):
         th, tm = int(m.group(10)), int(m.group(11) or 0)
         if th > 23 or tm > 59:
             return None
         off = (th * 3600 + tm * 60) * (-1 if m.group(9) == b"-" else 1)
-    frac = int((m.group(7) or b"")[:9].ljust(9, b"0"))
     return (calendar.timegm((y, mo, d, h, mi, s)) - off) * 10**9 + frac
+
+
+def size_ok(tok: bytes) -> bool:
+    """A byte count: 1..18 digits (more digits: 'byte count over 18 digits')."""
+    return UINT.match(tok) is not None
 
 
 def parse_clf(line: bytes):
@@ -133,7 +159,7 @@ def parse_clf(line: bytes):
             url, ua)
 
 
-def parse_haproxy(line: bytes):
+def parse_haproxy(line: bytes, tz=None):
     for m in HAP_DATE.finditer(line):
         d, mon, y, hh, mm, ss, ms = m.group(1, 2, 3, 4, 5, 6, 7)
         mo = MONTHS.get(mon)
@@ -147,8 +173,7 @@ def parse_haproxy(line: bytes):
     r = HAP_REST.match(line, m.end())
     if not r:
         return None
-    t = calendar.timegm((int(y), mo, int(d), int(hh), int(mm), int(ss))) * 10**9 \
-        + int(ms) * 10**6
+    t = local_utc(int(y), mo, int(d), int(hh), int(mm), int(ss), tz) * 10**9 + int(ms) * 10**6
     req = r.group(4)
     if req.endswith(b'"'):
         req = req[:-1]
@@ -173,7 +198,7 @@ def parse_plain(line: bytes):
 CSV_QUOTED = re.compile(rb'"((?:[^"]|"")*)"', re.S)
 
 
-def parse_csv(line: bytes, roles: list[str], delim: bytes):
+def parse_csv(line: bytes, roles: list[str], delim: bytes, tz=None):
     n = len(roles)
     while n > 1 and roles[n - 1] == "ignore":
         n -= 1
@@ -203,7 +228,7 @@ def parse_csv(line: bytes, roles: list[str], delim: bytes):
     have = set()
     for role, (raw, val, quoted) in zip(roles, fields):
         if role == "time":
-            t = iso_ns(raw) if len(raw) >= 10 and raw[4:5] == b"-" else seconds_ns(raw)
+            t = iso_ns(raw, tz) if len(raw) >= 10 and raw[4:5] == b"-" else seconds_ns(raw)
             if t is None:
                 return None
         elif role == "key":
@@ -247,24 +272,60 @@ def parse_csv(line: bytes, roles: list[str], delim: bytes):
     return (t, key, size, status, method, client, session, site, url, b"")
 
 
-def parse_line(fmt: str, line: bytes, roles=None, delim: bytes = b","):
+TENCENT_TS = re.compile(rb"(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$")
+
+
+def parse_tencent(line: bytes, tz="+08:00"):
+    """``YYYYMMDDhhmmss photo_id format spec size ...``; key ``photo_id/format/spec``."""
+    toks = PLAIN_SPLIT.split(line.strip(b" \t"))
+    if len(toks) < 5 or not toks[0]:
+        return None
+    m = TENCENT_TS.match(toks[0])
+    if not m:
+        return None
+    y, mo, d, h, mi, s = (int(g) for g in m.groups())
+    if not _civil_ok(y, mo, d, h, mi, s) or not size_ok(toks[4]):
+        return None
+    url = b"/".join(toks[1:4])
+    if len(url) > 1024:
+        return None
+    t = local_utc(y, mo, d, h, mi, s, tz) * 10**9
+    return (t, hash64(url), int(toks[4]), 0, int(Method.NONE), 0, 0, 0, url, b"")
+
+
+def parse_keys(line: bytes):
+    """``key [size]``: one request per line."""
+    toks = PLAIN_SPLIT.split(line.strip(b" \t"))
+    if not toks[0] or len(toks) > 2 or (len(toks) == 2 and not size_ok(toks[1])):
+        return None
+    size = int(toks[1]) if len(toks) == 2 else 0
+    return (0, key_token(toks[0]), size, 0, int(Method.NONE), 0, 0, 0, toks[0], b"")
+
+
+def parse_line(fmt: str, line: bytes, roles=None, delim: bytes = b",", tz=None):
     """Parse one line (without its newline and the one ``\r`` before it).
     Returns the row tuple ``(time_ns, key, size, status, method, client,
-    session, site, url, ua)``, or None for a malformed line."""
+    session, site, url, ua)``, or None for a malformed line. ``tz``: the zone
+    of zone-less timestamps (see :func:`local_utc`; Tencent default +08:00)."""
     if b"\x00" in line:
         return None
     if fmt == "clf":
         return parse_clf(line)
     if fmt == "haproxy":
-        return parse_haproxy(line)
+        return parse_haproxy(line, tz)
     if fmt == "plain":
         return parse_plain(line)
     if fmt == "csv":
-        return parse_csv(line, roles, delim)
+        return parse_csv(line, roles, delim, tz)
+    if fmt == "tencent":
+        return parse_tencent(line, "+08:00" if tz is None else tz)
+    if fmt == "keys":
+        return parse_keys(line)
     raise ValueError(f"format: unknown {fmt!r}")
 
 
-def parse_lines(data: bytes, fmt: str, *, roles=None, delim: bytes = b",", first_line: int = 0):
+def parse_lines(data: bytes, fmt: str, *, roles=None, delim: bytes = b",", first_line: int = 0,
+                tz=None):
     """Parse a buffer of lines like the native driver.
 
     Returns ``(rows, malformed_line_numbers, blank_count, backwards_count)``.
@@ -278,7 +339,7 @@ def parse_lines(data: bytes, fmt: str, *, roles=None, delim: bytes = b",", first
         if not s.strip(b" \t"):
             blank += 1
             continue
-        r = parse_line(fmt, s, roles, delim)
+        r = parse_line(fmt, s, roles, delim, tz)
         if r is None:
             bad.append(i)
             continue
