@@ -119,6 +119,8 @@ typedef struct {
 
     int64_t hits, misses, byte_hits, byte_misses, evictions, expired, too_large;
 
+    int keep_size;       /* a hit keeps the stored size (libCacheSim) instead of
+                            resizing to the request's (cachetools) */
     int log_on;          /* proxy mode: record dropped resident slots */
     uint32_t *log;       /* slots whose Python objects must be released */
     size_t log_n, log_cap;
@@ -770,6 +772,12 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
         if (now >= e->expire) {
             c->expired++;
             if (rc_drop(c, s) != 0) return -1;
+        } else if (op == RC_OP_ACCESS && c->keep_size) {
+            /* libCacheSim's rule: a hit serves the stored object as it is */
+            c->hits++; c->byte_hits += size;
+            rc_touch_p(c, policy, s);
+            *out = s;
+            return 1;
         } else if (size > c->cap_bytes) {
             /* the object grew beyond the capacity: it cannot stay */
             c->too_large++;

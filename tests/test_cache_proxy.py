@@ -78,9 +78,36 @@ def test_ttl_in_proxy_mode():
     assert len(c) == 0 and c.stats.expired == 1 and evicted == ["x"]
     c.put("y", "Y", ttl=math.inf, now=0.0)
     assert c.get("y", now=1e8) == "Y"
-    c.put("z", "Z", ttl=1.0)                        # now defaults to the latest time seen
-    assert "z" in c
+    c.put("z", "Z", ttl=1.0, now=1e8)
+    assert c.peek("z", now=1e8) == "Z"
     assert c.get("z", now=1e8 + 1.0) is None
+    # On a cache with TTLs the time is required everywhere: a stale "latest
+    # time" served an expired entry (get without now after put(..., now=1e8)).
+    for call in (lambda: c.get("z"), lambda: c.put("w", 1), lambda: c.peek("z"),
+                 lambda: c.pop("z"), lambda: c["z"], lambda: "z" in c,
+                 lambda: c.setdefault("z", 1), lambda: c.update({"w": 1})):
+        with pytest.raises(TypeError, match="now= is required on a cache with TTLs"):
+            call()
+
+
+def test_ttl_rule_now_optional_without_ttls_required_once_any_entry_has_one():
+    c = LRUCache(max_entries=10)                  # no default_ttl: now is optional
+    c.put("a", 1)
+    assert c.get("a") == 1 and "a" in c and c["a"] == 1
+    c.put("b", 2, ttl=math.inf)                   # never expires: still optional
+    assert c.get("b") == 2
+    with pytest.raises(TypeError, match="now= is required"):
+        c.put("c", 3, ttl=5.0)                    # a TTL without the time of insertion
+    assert "c" not in c
+    c.put("c", 3, ttl=5.0, now=10.0)
+    with pytest.raises(TypeError, match="now= is required"):
+        c.get("a")                                # from now on the cache holds TTLs
+    assert c.get("c", now=14.9) == 3 and c.get("c", now=15.0) is None
+    sim = SieveCache(max_entries=4)
+    sim.access_many(np.arange(3, dtype=np.uint64), ttls=np.full(3, np.nan))  # NaN = default: none
+    sim.access(7)
+    with pytest.raises(TypeError, match="times= is required"):
+        sim.access_many(np.arange(3, dtype=np.uint64), ttls=np.full(3, 2.0))
 
 
 def test_on_evict_exception_propagates_after_state_update():

@@ -42,9 +42,21 @@ def _counters(c):
 @pytest.mark.parametrize("native,ref", PAIRS, ids=IDS)
 @settings(max_examples=150, deadline=None)
 @given(kw=bounds, default_ttl=st.sampled_from([None, 1.0, 5.0]),
-       reqs=st.lists(request, min_size=10, max_size=250), sized=st.booleans(), timed=st.booleans())
-def test_native_equals_reference(native, ref, kw, default_ttl, reqs, sized, timed):
+       reqs=st.lists(request, min_size=10, max_size=250), sized=st.booleans(), timed=st.booleans(),
+       resize=st.booleans())
+def test_native_equals_reference(native, ref, kw, default_ttl, reqs, sized, timed, resize):
     keys, sizes, times, ttls = _columns(reqs)
+    kw = dict(kw, resize_on_hit=resize)
+    if default_ttl is not None and not timed:
+        # a cache with TTLs needs the time: per call and batch refuse without it
+        c = native(default_ttl=default_ttl, **kw)
+        with pytest.raises(TypeError, match="now= is required on a cache with TTLs"):
+            c.access(int(keys[0]))
+        with pytest.raises(TypeError, match="times= is required"):
+            c.access_many(keys)
+        with pytest.raises(TypeError, match="now= is required"):
+            c.access_fast(int(keys[0]))
+        return
     r = ref(default_ttl=default_ttl, **kw)
     expected = r.access_many(keys, sizes if sized else None,
                              times if timed else None, ttls if timed else None)

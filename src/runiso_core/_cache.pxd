@@ -55,6 +55,7 @@ cdef extern from "runiso_cache.h" nogil:
         int64_t evictions    # capacity evictions
         int64_t expired      # TTL expiries reclaimed
         int64_t too_large    # objects refused for their size
+        int keep_size        # a simulator hit keeps the stored size (libCacheSim)
         int log_on           # record dropped slots (proxy mode)
         uint32_t *log        # dropped slots since the last drain
         size_t log_n         # entries in log
@@ -72,6 +73,7 @@ cdef extern from "runiso_cache.h" nogil:
     int rc_access(rc_cache *c, uint64_t key, int64_t size, int64_t now,
                   int64_t ttl, int op, uint32_t *out)
     int rc_drop(rc_cache *c, uint32_t s)
+    int rc_evict_one_p(rc_cache *c, int policy)
     int rc_remove(rc_cache *c, uint32_t s)
     void rc_clear(rc_cache *c)
     int rc_access_many(rc_cache *c, const uint64_t *keys, int64_t n,
@@ -90,11 +92,14 @@ cdef class _Cache:
     cdef unsigned long _owner      # thread ident inside the engine (0 = none)
     cdef object _on_evict          # callable(key, value) or None
     cdef str _name                 # class name for messages
+    cdef bint _ttl_used            # default_ttl set or an entry given a TTL: `now` is required
     cdef object __weakref__        # weak references allowed
 
     cdef _setup(self, int policy, object capacity_bytes, object max_entries, object default_ttl,
-                object on_evict, int move_threshold, double small_ratio, double ghost_ratio)
+                object on_evict, int move_threshold, double small_ratio, double ghost_ratio,
+                object resize_on_hit)
     cdef int64_t _now(self, object now) except? -1
+    cdef int64_t _time(self, object now, str method, int64_t ttl) except? -1
     cdef int _wait_idle(self) except -1
     cdef int _enter(self) except -1
     cdef void _leave(self) noexcept

@@ -9,6 +9,17 @@ mode; mixing raises RuntimeError.
 Thread safety: every method may be called from several threads; a per-object
 lock serialises the GIL-free batch with everything else.
 
+Time: ``now`` (seconds) is optional on a cache without TTLs (the latest time
+given is used) and required -- TypeError otherwise -- once the cache can hold
+an entry that expires (``default_ttl`` set, or any entry given a finite
+``ttl``): without it the cache cannot tell what has expired. ``cache[key]``,
+``key in cache``, ``access_fast`` and ``access_many(times=None)`` cannot pass
+it, so they raise on such a cache.
+
+Keys: ``str`` keys are their UTF-8 bytes (``"a"`` and ``b"a"`` are one key); an
+``int`` is a pre-hashed 64-bit key. The caches are registered as
+:class:`collections.abc.MutableMapping`.
+
 Memory (simulator mode, ``memory_bytes()``): 32-byte entries + a power-of-two
 index of 8-byte buckets at load <= 2/3, i.e. <= 56 bytes per entry (45 B at
 10,000 entries), key included. S3-FIFO's ghost keeps keys only (no entry): a
@@ -59,8 +70,9 @@ class _Cache:
     def access(self, key: Key, size: int = 1, *, now: float | None = None, ttl: float | None = None) -> bool:
         """One request: True on a hit; on a miss the object is inserted (evicting as needed).
 
-        ``size`` >= 1 bytes; a hit with a new size resizes the entry (and may evict
-        others); a size above the capacity is never admitted (``too_large``).
+        ``size`` >= 1 bytes (< 2**48); a hit with a new size resizes the entry (and
+        may evict others) unless ``resize_on_hit=False`` (the stored size is kept,
+        as libCacheSim); a size above the capacity is never admitted (``too_large``).
         ``now`` in seconds (default: latest time given); ``ttl`` in seconds for an
         inserted object (None: ``default_ttl``, ``math.inf``: never). Hits keep
         the original expiry; an entry expires when ``now >= insert_time + ttl``.
@@ -93,7 +105,7 @@ class _Cache:
     def __delitem__(self, key: Key) -> None:
         """``pop`` raising KeyError when absent."""
     def __contains__(self, key: object) -> bool:
-        """Resident and unexpired at the latest time seen; no side effects."""
+        """Resident; no side effects (TypeError on a cache with TTLs: use ``peek(key, now=)``)."""
     def __len__(self) -> int:
         """Resident entries (an expired entry counts until it is reclaimed)."""
     def __iter__(self) -> Iterator[Any]:
@@ -106,6 +118,14 @@ class _Cache:
         """Resident values, newest first."""
     def clear(self) -> None:
         """Drop every entry (no callbacks); stats are kept."""
+    def popitem(self) -> tuple[Any, Any]:
+        """Remove and return the pair the policy would evict next (LRU: least recently used);
+        KeyError when empty. No callback, not counted in ``evictions``."""
+    def setdefault(self, key: Key, default: Any = None, *, size: int = 1, ttl: float | None = None,
+                   now: float | None = None) -> Any:
+        """The cached value (a counted hit), else ``put(key, default)`` and ``default``."""
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        """``put(key, value)`` for every pair of a mapping or iterable of pairs, and the keywords."""
     @property
     def stats(self) -> CacheStats:
         """A snapshot of the counters."""
@@ -123,6 +143,9 @@ class _Cache:
     @property
     def currsize(self) -> int:
         """Resident bytes (cachetools' name)."""
+    @property
+    def maxsize(self) -> int:
+        """``capacity_bytes`` when set, else ``max_entries`` (cachetools' name)."""
     @property
     def mode(self) -> str:
         """'unset', 'simulator' or 'proxy'."""
@@ -142,7 +165,8 @@ class LRUCache(_Cache):
     """
     def __init__(self, *, capacity_bytes: int | None = None, max_entries: int | None = None,
                  default_ttl: float | None = None,
-                 on_evict: Callable[[Any, Any], object] | None = None) -> None: ...
+                 on_evict: Callable[[Any, Any], object] | None = None,
+                 resize_on_hit: bool = True) -> None: ...
 
 class SieveCache(_Cache):
     """SIEVE (NSDI'24): FIFO queue + visited bit; a hand walks from the oldest
@@ -150,7 +174,8 @@ class SieveCache(_Cache):
     unvisited entry (as libCacheSim's Sieve.c)."""
     def __init__(self, *, capacity_bytes: int | None = None, max_entries: int | None = None,
                  default_ttl: float | None = None,
-                 on_evict: Callable[[Any, Any], object] | None = None) -> None: ...
+                 on_evict: Callable[[Any, Any], object] | None = None,
+                 resize_on_hit: bool = True) -> None: ...
 
 class S3FIFOCache(_Cache):
     """S3-FIFO (SOSP'23) as libCacheSim's S3FIFO.c: small FIFO (10 %), main FIFO
@@ -164,4 +189,4 @@ class S3FIFOCache(_Cache):
                  default_ttl: float | None = None,
                  on_evict: Callable[[Any, Any], object] | None = None,
                  small_ratio: float = 0.1, ghost_ratio: float = 0.9,
-                 move_to_main_threshold: int = 2) -> None: ...
+                 move_to_main_threshold: int = 2, resize_on_hit: bool = True) -> None: ...

@@ -18,7 +18,7 @@ from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock,
                                PyThread_acquire_lock, PyThread_release_lock,
                                PyThread_get_thread_ident, WAIT_LOCK, NOWAIT_LOCK)
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX
-from libc.string cimport memset
+from libc.string cimport memset, memcmp
 from libc.math cimport isfinite, isnan, llround
 
 from runiso_core._hashing cimport key_array, key_hash, key_hash_fast, table_salt
@@ -36,6 +36,9 @@ cdef extern from "Python.h":
     unsigned long long PyLong_AsUnsignedLongLong(object o) noexcept
     long long PyLong_AsLongLong(object o) except? -1
     double PyFloat_AS_DOUBLE(object o)
+    const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
+    Py_ssize_t PyBytes_GET_SIZE(object o)
+    char *PyBytes_AS_STRING(object o)
     PyObject *PyErr_Occurred()
     void PyErr_Clear()
 
@@ -98,14 +101,12 @@ cdef inline int64_t _ttl_to_ns(object v, str argname, bint none_is_default) exce
 
 cdef inline int64_t _size_arg(object size, str argname) except -1:
     cdef long long v
-    if PyLong_CheckExact(size):
-        v = PyLong_AsLongLong(size)
-    elif isinstance(size, bool) or not hasattr(size, "__index__"):
+    if isinstance(size, bool) or not PyLong_CheckExact(size) and not hasattr(size, "__index__"):
         raise TypeError(f"{argname} must be an int >= 1, got {size!r:.80}")
-    else:
-        v = size.__index__()
-    if v < 1 or v >= RC_MAX_SIZE:
-        raise ValueError(f"{argname} must be in [1, 2**48), got {v}")
+    iv = size if PyLong_CheckExact(size) else size.__index__()
+    if not 1 <= iv < RC_MAX_SIZE:      # checked as a Python int: 10**30 is a ValueError too
+        raise ValueError(f"{argname} must be in [1, 2**48) bytes, got {iv!r:.40}")
+    v = iv
     return v
 
 
@@ -120,6 +121,15 @@ cdef inline int64_t _bound_arg(object v, str argname) except -2:
     if iv >= INT64_MAX:  # INT64_MAX means "no bound": refuse rather than go unbounded
         raise ValueError(f"{argname} must be < 2**63 - 1, got {iv}; pass None for no bound")
     return iv
+
+
+cdef inline bint _utf8_equals(str a, bytes b) except -1:
+    # The project's key convention: a str is the key of its UTF-8 bytes, so
+    # "a" and b"a" are one key. The str's cached UTF-8 form is compared in
+    # place (no Python object is made, so no GC pass and no thread switch).
+    cdef Py_ssize_t n
+    cdef const char *p = PyUnicode_AsUTF8AndSize(a, &n)
+    return n == PyBytes_GET_SIZE(b) and memcmp(p, PyBytes_AS_STRING(b), n) == 0
 
 
 cdef inline object _norm_key(object key):
@@ -155,13 +165,16 @@ cdef class _Cache:
             PyThread_free_lock(self._lock)
 
     cdef _setup(self, int policy, object capacity_bytes, object max_entries, object default_ttl,
-                object on_evict, int move_threshold, double small_ratio, double ghost_ratio):
+                object on_evict, int move_threshold, double small_ratio, double ghost_ratio,
+                object resize_on_hit):
         cdef int64_t cb = _bound_arg(capacity_bytes, "capacity_bytes")
         cdef int64_t me = _bound_arg(max_entries, "max_entries")
         if capacity_bytes is None and max_entries is None:
             raise ValueError(f"{type(self).__name__}: give capacity_bytes and/or max_entries "
                              f"(both are None)")
         cdef int64_t dt = _ttl_to_ns(default_ttl, "default_ttl", False)
+        if not isinstance(resize_on_hit, bool):
+            raise TypeError(f"resize_on_hit must be True or False, got {resize_on_hit!r:.80}")
         if on_evict is not None and not callable(on_evict):
             raise TypeError(f"on_evict must be callable(key, value) or None, got {on_evict!r:.80}")
         if self._c.e != NULL:
@@ -170,6 +183,8 @@ cdef class _Cache:
             rc_free(&self._c)
             raise MemoryError()
         self._c.salt = table_salt()  # index layout only: decisions never depend on it
+        self._c.keep_size = not resize_on_hit
+        self._ttl_used = dt != RC_NEVER
         self._on_evict = on_evict
         self._name = type(self).__name__
         self._busy = 0
@@ -286,6 +301,10 @@ cdef class _Cache:
             return False
         if stored is key:
             return True
+        if PyUnicode_CheckExact(stored) and PyBytes_CheckExact(key):
+            return _utf8_equals(stored, key)
+        if PyBytes_CheckExact(stored) and PyUnicode_CheckExact(key):
+            return _utf8_equals(key, stored)
         return stored == key
 
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE:
@@ -294,6 +313,22 @@ cdef class _Cache:
         if s == RC_NIL:
             return RC_NIL
         return s if self._same_key(s, key) else RC_NIL
+
+    cdef int64_t _time(self, object now, str method, int64_t ttl) except? -1:
+        # The one rule for `now`: optional on a cache without TTLs (the latest
+        # time given is used), required once the cache can hold an entry that
+        # expires (default_ttl, or any entry given a finite ttl), because the
+        # answer then depends on the time: a stale "latest time" would serve an
+        # expired entry. `ttl` is this call's TTL (RC_TTL_DEFAULT if none).
+        if now is not None:
+            return self._now(now)
+        if self._ttl_used or (ttl >= 0 and ttl != RC_NEVER):
+            raise TypeError(
+                f"{self._name}.{method}: now= is required on a cache with TTLs (default_ttl or "
+                f"an entry's ttl): without the time it cannot tell what has expired. Pass now= "
+                f"in seconds on the clock your TTLs count in (cache[key] and 'key in cache' "
+                f"cannot take it: use get/put/peek/pop with now=)")
+        return self._c.now
 
     cdef int64_t _now(self, object now) except? -1:
         cdef double d
@@ -319,8 +354,10 @@ cdef class _Cache:
             taken as already hashed.
         size : int, default 1
             Object size in bytes (>= 1). A hit with a different size updates
-            the byte count (and may evict others); a size above the capacity
-            is never admitted (``too_large``; a resident copy is dropped).
+            the byte count (and may evict others; a size above the capacity
+            drops the resident copy, ``too_large``), unless the cache was made
+            with ``resize_on_hit=False`` (a hit then keeps the stored size, as
+            libCacheSim does). A miss above the capacity is never admitted.
         now : float, optional
             Request time in seconds; default: the latest time given.
         ttl : float, optional
@@ -339,10 +376,12 @@ cdef class _Cache:
             self._wait_idle()
         k = key_hash_fast(key, "key")
         sz = _size_arg(size, "size")
-        t = self._c.now if now is None else self._now(now)
         tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
+        t = self._time(now, "access", tt)
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
+        if tt >= 0 and tt != RC_NEVER:
+            self._ttl_used = True
         r = rc_access(&self._c, k, sz, t, tt, RC_OP_ACCESS, &s)
         if r < 0:
             raise MemoryError(f"{self._name}: out of memory")
@@ -354,7 +393,8 @@ cdef class _Cache:
 
         ``access(key)`` with size 1, the latest time and the default TTL,
         through the cheapest Python call (one positional argument): the
-        per-call fast path for replay loops and memoiser-style use.
+        per-call fast path for replay loops and memoiser-style use. On a
+        cache with TTLs it raises TypeError (the time is required there).
 
         Returns
         -------
@@ -367,6 +407,8 @@ cdef class _Cache:
         if self._busy:
             self._wait_idle()
         k = key_hash_fast(key, "key")
+        if self._ttl_used:
+            self._time(None, "access_fast", RC_TTL_DEFAULT)     # raises: needs now=
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
         r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
@@ -422,12 +464,20 @@ cdef class _Cache:
             tv = tns
             if n:
                 tp = &tv[0]
+        cdef bint ttl_now = False
         if ttls is not None:
             lns = _seconds_column_ns(ttls, n, "ttls", True)
             lv = lns
             if n:
                 lp = &lv[0]
+                ttl_now = bool(np.any((lns >= 0) & (lns != RC_NEVER)))
+        if times is None and (self._ttl_used or ttl_now):
+            raise TypeError(f"{self._name}.access_many: times= is required on a cache with TTLs "
+                            f"(default_ttl or an entry's ttl): without the request times it "
+                            f"cannot tell what has expired")
         self._set_mode(MODE_SIM)
+        if ttl_now:
+            self._ttl_used = True
         out = np.zeros(n, dtype=np.bool_)
         cdef uint8_t[::1] ov = out.view(np.uint8)
         cdef int r = 0
@@ -480,9 +530,11 @@ cdef class _Cache:
         nkey = _norm_key(key)
         cdef int64_t sz = _size_arg(size, "size")
         cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
-        cdef int64_t t = self._c.now if now is None else self._now(now)
+        cdef int64_t t = self._time(now, "put", tt)
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
+        if tt >= 0 and tt != RC_NEVER:
+            self._ttl_used = True
         self._enter()
         try:
             old = rc_find(&self._c, k)
@@ -526,7 +578,7 @@ cdef class _Cache:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         k = key_hash_fast(key, "key")
         nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
-        t = self._c.now if now is None else self._now(now)
+        t = self._time(now, "get", RC_TTL_DEFAULT)
         if self._mode != MODE_PROXY:
             self._set_mode(MODE_PROXY)
         # From here to the value read nothing allocates or runs Python code, so
@@ -561,7 +613,7 @@ cdef class _Cache:
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         cdef uint64_t k = key_hash(key, True, "key")
-        cdef int64_t t = self._c.now if now is None else self._now(now)
+        cdef int64_t t = self._time(now, "peek", RC_TTL_DEFAULT)
         cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
         if s == RC_NIL:
             return default
@@ -578,7 +630,7 @@ cdef class _Cache:
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         cdef uint64_t k = key_hash(key, True, "key")
-        cdef int64_t t = self._c.now if now is None else self._now(now)
+        cdef int64_t t = self._time(now, "pop", RC_TTL_DEFAULT)
         cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
         if s == RC_NIL:
             if default is _MISSING:
@@ -605,16 +657,78 @@ cdef class _Cache:
         self.pop(key)
 
     def __contains__(self, key):
-        """Resident and unexpired at the latest time seen (no side effects)."""
+        """Resident (and, on a cache with TTLs, raises TypeError: use
+        ``peek(key, now=...)``); no side effects."""
         if self._busy:
             self._wait_idle()
         cdef uint64_t k = key_hash(key, True, "key")
+        self._time(None, "__contains__", RC_TTL_DEFAULT)
         if self._mode == MODE_PROXY:
             return self._find_exact(_norm_key(key), k, self._c.now) != RC_NIL
         return rc_peek(&self._c, k, self._c.now) != RC_NIL
 
     def __len__(self):
         return self._c.n
+
+    def popitem(self):
+        """Remove and return the ``(key, value)`` pair the policy would evict
+        next (LRU: the least recently used; SIEVE: the first unvisited entry
+        from the hand; S3-FIFO: its next victim), as cachetools' ``popitem``.
+        KeyError when empty. No ``on_evict`` callback and not counted in
+        ``evictions`` (the caller removed it); values are None in simulator mode.
+        """
+        cdef uint32_t s
+        cdef int64_t n0, ev0
+        cdef int lo
+        if self._busy:
+            self._wait_idle()
+        if self._c.n == 0:
+            raise KeyError("popitem(): cache is empty")
+        self._enter()
+        try:
+            n0, ev0, lo = self._c.n, self._c.evictions, self._c.log_on
+            self._c.log_n = 0
+            self._c.log_on = 1          # to learn the victim's slot, in either mode
+            while self._c.n == n0:      # an S3-FIFO step may only move entries to main
+                if rc_evict_one_p(&self._c, self._c.policy) != 0:
+                    raise MemoryError(f"{self._name}: out of memory")
+            self._c.evictions = ev0
+            self._c.log_on = lo
+            if self._mode == MODE_PROXY:
+                pairs = self._drain()
+                return pairs[0]
+            s = self._c.log[0]
+            self._c.log_n = 0
+            return (self._c.e[s].key, None)
+        finally:
+            self._leave()
+
+    def setdefault(self, key, default=None, *, size=1, ttl=None, now=None):
+        """setdefault(key, default=None, *, size=1, ttl=None, now=None)
+
+        The cached value of ``key`` (a counted hit), else ``put(key, default)``
+        and return ``default`` (a counted miss), as ``dict.setdefault``.
+        """
+        value = self.get(key, _MISSING, now=now)
+        if value is not _MISSING:
+            return value
+        self.put(key, default, size=size, ttl=ttl, now=now)
+        return default
+
+    def update(self, other=(), /, **kwargs):
+        """update([other], **kwargs)
+
+        ``put(key, value)`` (size 1, default TTL) for each pair of a mapping,
+        an iterable of pairs, and the keyword arguments, as ``dict.update``.
+        """
+        if hasattr(other, "keys"):
+            for k in other.keys():
+                self.put(k, other[k])
+        else:
+            for k, v in other:
+                self.put(k, v)
+        for k, v in kwargs.items():
+            self.put(k, v)
 
     cdef list _resident(self, bint pairs):
         # Resident keys (or (key, value) pairs), newest first: key objects in
@@ -703,6 +817,12 @@ cdef class _Cache:
     def currsize(self):
         """Resident bytes (cachetools' name)."""
         return self._c.bytes
+
+    @property
+    def maxsize(self):
+        """The bound (cachetools' name): ``capacity_bytes`` when set, else
+        ``max_entries``."""
+        return self.capacity_bytes if self.capacity_bytes is not None else self.max_entries
 
     @property
     def mode(self):
@@ -802,7 +922,7 @@ cdef object _seconds_column_ns(object a, Py_ssize_t n, str argname, bint is_ttl)
 @cython.final
 @cython.no_gc_clear
 cdef class LRUCache(_Cache):
-    """LRUCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None)
+    """LRUCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None, resize_on_hit=True)
 
     Least-recently-used cache under a byte and/or entry bound, with TTLs and
     stats. Hit/miss decisions equal ``cachetools.LRUCache`` (``maxsize`` =
@@ -811,31 +931,37 @@ cdef class LRUCache(_Cache):
     until it fits). One deliberate difference: where cachetools raises
     ``ValueError("value too large")`` and keeps the old value, an object above
     the capacity is not admitted, any resident copy is dropped (a stale value
-    is never served) and ``too_large`` is counted. Thread-safe (per-object lock).
+    is never served) and ``too_large`` is counted. ``resize_on_hit=False``
+    makes a simulator hit keep the stored size instead (libCacheSim's rule;
+    ``runiso cache sim`` uses it). Thread-safe (per-object lock).
     """
 
-    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None):
-        self._setup(RC_LRU, capacity_bytes, max_entries, default_ttl, on_evict, 0, 0.0, 0.0)
+    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None,
+                 resize_on_hit=True):
+        self._setup(RC_LRU, capacity_bytes, max_entries, default_ttl, on_evict, 0, 0.0, 0.0,
+                    resize_on_hit)
 
 
 @cython.final
 @cython.no_gc_clear
 cdef class SieveCache(_Cache):
-    """SieveCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None)
+    """SieveCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None, resize_on_hit=True)
 
     SIEVE (Zhang et al., NSDI'24): a FIFO queue with a visited bit per entry
     and a hand that walks from the oldest entry toward the newest, clearing
     visited bits and evicting the first unvisited entry.
     """
 
-    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None):
-        self._setup(RC_SIEVE, capacity_bytes, max_entries, default_ttl, on_evict, 0, 0.0, 0.0)
+    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None,
+                 resize_on_hit=True):
+        self._setup(RC_SIEVE, capacity_bytes, max_entries, default_ttl, on_evict, 0, 0.0, 0.0,
+                    resize_on_hit)
 
 
 @cython.final
 @cython.no_gc_clear
 cdef class S3FIFOCache(_Cache):
-    """S3FIFOCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None, small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2)
+    """S3FIFOCache(*, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None, small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2, resize_on_hit=True)
 
     S3-FIFO (Yang et al., SOSP'23), as libCacheSim's S3FIFO.c: a small FIFO
     (``small_ratio`` of the capacity) filters one-hit wonders, a main FIFO with
@@ -850,7 +976,7 @@ cdef class S3FIFOCache(_Cache):
     """
 
     def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None, on_evict=None,
-                 small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2):
+                 small_ratio=0.1, ghost_ratio=0.9, move_to_main_threshold=2, resize_on_hit=True):
         if isinstance(small_ratio, bool) or not isinstance(small_ratio, (int, float)) \
                 or not (0.0 < small_ratio < 1.0):
             raise ValueError(f"small_ratio must be in (0, 1), got {small_ratio!r}")
@@ -861,4 +987,13 @@ cdef class S3FIFOCache(_Cache):
                 or not (1 <= move_to_main_threshold <= 3):
             raise ValueError(f"move_to_main_threshold must be 1, 2 or 3, got {move_to_main_threshold!r}")
         self._setup(RC_S3FIFO, capacity_bytes, max_entries, default_ttl, on_evict,
-                    move_to_main_threshold, small_ratio, ghost_ratio)
+                    move_to_main_threshold, small_ratio, ghost_ratio, resize_on_hit)
+
+
+# Mapping protocol: the proxy caches stand where cachetools caches stood
+# (isinstance(c, MutableMapping) is True); see README for what differs.
+from collections.abc import MutableMapping as _MutableMapping
+
+_MutableMapping.register(LRUCache)
+_MutableMapping.register(SieveCache)
+_MutableMapping.register(S3FIFOCache)

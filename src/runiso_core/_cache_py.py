@@ -7,7 +7,8 @@ decision for every request, and the same counters.
 Shared semantics (``access(key, size=1, now=None, ttl=None) -> bool``):
 
 * a resident, unexpired key is a hit (policy-specific promotion); a hit with a
-  different size resizes the entry in place and evicts until it fits again;
+  different size resizes the entry in place and evicts until it fits again
+  (with ``resize_on_hit=False`` it keeps the stored size, as libCacheSim);
 * an expired entry (``now >= expiry``) is reclaimed and the request is a miss
   (``expired``); a resident key whose new size exceeds the capacity is dropped
   (``too_large``, a miss);
@@ -37,12 +38,14 @@ def to_ns(seconds: float) -> int:
 
 
 class _RefBase:
-    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None):
+    def __init__(self, *, capacity_bytes=None, max_entries=None, default_ttl=None,
+                 resize_on_hit=True):
         if capacity_bytes is None and max_entries is None:
             raise ValueError("give capacity_bytes and/or max_entries")
         self.cap_bytes = INT64_MAX if capacity_bytes is None else int(capacity_bytes)
         self.max_entries = INT64_MAX if max_entries is None else int(max_entries)
         self.default_ttl = NEVER if default_ttl is None or default_ttl == math.inf else to_ns(default_ttl)
+        self.resize_on_hit = resize_on_hit
         self.now = 0
         self.size = {}    # resident key -> size
         self.expire = {}  # resident key -> expiry ns
@@ -91,6 +94,11 @@ class _RefBase:
             if now >= self.expire[key]:
                 self.expired += 1
                 self._drop(key)
+            elif not self.resize_on_hit:     # libCacheSim: the stored object, as it is
+                self.hits += 1
+                self.byte_hits += size
+                self._touch(key)
+                return True
             elif size > self.cap_bytes:
                 self.too_large += 1
                 self.misses += 1
