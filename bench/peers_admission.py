@@ -227,7 +227,7 @@ def main(argv=None):
         except ImportError as e:
             print(f"{name}: not installed ({e.name})")
 
-    print(f"\n| case | decisions/s | admitted | differ from exact |")
+    print("\n| case | decisions/s | admitted | differ from exact |")
     print("|---|---:|---:|---:|")
     for name, (dt, out) in list(mine.items()) + list(peers.items()):
         adm = f"{int(out.sum()):,}" if out is not None else ""
@@ -236,7 +236,7 @@ def main(argv=None):
 
     if peers:
         best_peer = max(peers, key=lambda k: n / peers[k][0])
-        print(f"\n| ours / peer (same run) | " + " | ".join(peers) + " |")
+        print("\n| ours / peer (same run) | " + " | ".join(peers) + " |")
         print("|---|" + "---:|" * len(peers))
         for name in ["KeyedTokenBuckets.try_acquire, str keys", "KeyedTokenBuckets.try_acquire, int keys",
                      "KeyedTokenBuckets.try_acquire_many, uint64", "KeyedTokenBuckets.try_acquire_many, str list"]:

@@ -119,8 +119,8 @@ def main() -> None:
 
     print(f"\nCombined Log Format, {args.lines:,} synth lines ({size / 1e6:,.0f} MB); "
           f"baselines on the first {len(lines):,} lines\n")
-    print(f"| parser | lines/s | MB/s | ours / this |")
-    print(f"|---|---:|---:|---:|")
+    print("| parser | lines/s | MB/s | ours / this |")
+    print("|---|---:|---:|---:|")
     for name, lps, mbs in rows:
         print(f"| {name} | {lps:,.0f} | {mbs:,.1f} | {rows[0][1] / lps:,.1f}x |")
 

@@ -9,7 +9,6 @@ malformed or blank.
 """
 import calendar
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from runiso_core import _parse_py as ref

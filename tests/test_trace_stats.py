@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from runiso_core import read_trace
 from runiso_core.cli import main
 from runiso_core.synth import parse_flash_sale, synth_lines
 from runiso_core.trace import parse_bytes
@@ -125,10 +124,14 @@ def test_cli_stats_json_and_table():
 
 
 def test_cli_stats_errors(tmp_path):
-    p = tmp_path / "junk.bin"
-    p.write_bytes(bytes(range(256)) * 8)
+    p = tmp_path / "junk.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     r = CliRunner().invoke(main, ["trace", "stats", str(p)])
-    assert r.exit_code == 1 and "binary file" in r.output
+    assert r.exit_code == 1 and "is a PNG image, not a trace" in r.output
+    p = tmp_path / "random.bin"        # no repeated id: 4- or 8-byte records cannot be told
+    p.write_bytes(np.random.default_rng(0).bytes(64_000))
+    r = CliRunner().invoke(main, ["trace", "stats", str(p)])
+    assert r.exit_code == 1 and "use --format int32be or --format int64be" in r.output
     r = CliRunner().invoke(main, ["trace", "stats", "--strict", NASA])
     assert r.exit_code == 1 and "line 299" in r.output and "bad byte count" in r.output
     r = CliRunner().invoke(main, ["trace", "stats", str(tmp_path / "nope.log")])
@@ -188,20 +191,24 @@ def test_synth_flash_sale_surge():
     with pytest.raises(ValueError, match="after the end of the trace"):
         next(synth_lines(10, flash_sale="30h:1h:3", days=1))
     r = CliRunner().invoke(main, ["trace", "synth", "--flash-sale", "x:y:z", "-o", "-"])
-    assert r.exit_code == 1 and "flash_sale" in r.output
+    assert r.exit_code == 2 and "Invalid value for '--flash-sale'" in r.output
 
 
-@pytest.mark.parametrize("args, msg", [
-    (["--days", "1e12"], "days must be in"),                 # tried to allocate 614 PiB
-    (["--products", "1000000000000"], "products must be in"),  # 7 TiB permutation
-    (["--pages-per-session", "inf"], "pages_per_session must be in"),
-    (["--pages-per-session", "1e300"], "pages_per_session must be in"),
-    (["--seed", "-1"], "seed must be an int >= 0"),
-    (["--start", "9999-01-01"], "1900-2261"),                 # unparseable by our own parsers
-    (["--start", "1000-01-01"], "1900-2261"),
-    (["-o", "/nonexistent-dir/x.log"], "No such file"),       # was an OSError traceback
+@pytest.mark.parametrize("args, code, msg", [
+    (["--days", "1e12"], 2, "'--days': must be in (0, 31]"),       # tried to allocate 614 PiB
+    (["--products", "1000000000000"], 2, "'--products': must be in"),  # 7 TiB permutation
+    (["--pages-per-session", "inf"], 2, "'--pages-per-session': must be in"),
+    (["--pages-per-session", "1e300"], 2, "'--pages-per-session': must be in"),
+    (["--seed", "-1"], 2, "'--seed': must be an int >= 0"),
+    (["--start", "9999-01-01"], 2, "1900-2261"),                 # unparseable by our own parsers
+    (["--start", "1000-01-01"], 2, "1900-2261"),
+    (["--start", "9999-12-31T23:59:59Z"], 2, "1900-2261"),       # was an OverflowError traceback
+    (["-n", "99999999999999999999"], 2, "'-n' / '--lines'"),     # numpy: "array is too big"
+    (["--clients", "99999999999999999999"], 2, "'--clients'"),   # numpy: "high is out of bounds"
+    (["-o", "/nonexistent-dir/x.log"], 1, "No such file"),       # was an OSError traceback
 ])
-def test_synth_bad_options_are_clear_errors(tmp_path, args, msg):
+def test_synth_bad_options_are_clear_errors(tmp_path, args, code, msg):
     argv = ["trace", "synth", "-n", "10", "-o", str(tmp_path / "s.log"), *args]
     r = CliRunner().invoke(main, argv)
-    assert r.exit_code == 1 and msg in r.output and "Traceback" not in r.output, r.output
+    assert r.exit_code == code and msg in r.output and "Traceback" not in r.output, r.output
+    assert "numpy" not in r.output and "array is too big" not in r.output

@@ -24,7 +24,8 @@ from .locality import TrafficSplit, site_traffic_split
 from .topology import Backend, Site, Topology
 from ._admission import Decision, KeyedTokenBuckets, SessionGate, TokenBucket
 from ._cache import CacheStats, LRUCache, S3FIFOCache, SieveCache
-from .trace import Method, Trace, TraceFormatError, iter_trace, read_trace
+from .trace import (Method, ParamError, Trace, TraceFormatError, TruncatedInputError, iter_trace,
+                    read_trace)
 
 try:
     __version__ = _version("runiso_core")
@@ -67,4 +68,6 @@ __all__ = [
     "Trace",
     "Method",
     "TraceFormatError",
+    "TruncatedInputError",
+    "ParamError",
 ]

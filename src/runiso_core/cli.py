@@ -25,5 +25,17 @@ main.add_command(_cache_group)
 main.add_command(_trace_group)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The ``runiso`` console script: ``main`` with SIGPIPE restored to its
+    default, so that ``runiso ... | head`` ends quietly when ``head`` exits,
+    as Unix tools do (Python turns SIGPIPE into an exception and click into
+    "exit 1"; every command now ends the same way)."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

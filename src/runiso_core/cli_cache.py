@@ -1,108 +1,146 @@
-"""``runiso cache``: replay a key stream through LRU / SIEVE / S3-FIFO."""
+"""``runiso cache``: replay a trace through LRU / SIEVE / S3-FIFO."""
 from __future__ import annotations
 
+import json
 import math
-import pathlib
 
 import click
-import numpy as np
 
-from ._cache import LRUCache, S3FIFOCache, SieveCache
-from ._hashing import hash64_many
+from .cli_input import (InputReport, ReadOptions, empty_message, finish, malformed_lines,
+                        read_chunks, trace_options)
+from .units import format_bytes, parse_capacity, parse_duration
 
-POLICIES = {"lru": LRUCache, "sieve": SieveCache, "s3fifo": S3FIFOCache}
+_POLICY_NAMES = ("lru", "sieve", "s3fifo")
 
 
-def _load(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """uint64 keys (+ int64 sizes) from a .npy of uint64 keys, or a text file of
-    ``key [size]`` lines (integer keys are taken as pre-hashed, others hashed)."""
-    if path.suffix == ".npy":
-        try:
-            keys = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:   # not a .npy, truncated, or pickled objects
-            raise click.BadParameter(f"{path}: not a readable .npy array of keys: {exc}") from None
-        if not isinstance(keys, np.ndarray) or keys.dtype.kind not in "iu":
-            raise click.BadParameter(f"{path}: expected an integer .npy array, got dtype "
-                                     f"{getattr(keys, 'dtype', type(keys).__name__)}")
-        if keys.ndim != 1:
-            raise click.BadParameter(f"{path}: expected a 1-D array of keys, got shape {keys.shape}")
-        return np.ascontiguousarray(keys.astype(np.int64, copy=False).view(np.uint64)
-                                    if keys.dtype.kind == "i" else keys, dtype=np.uint64), None
-    # bytes, not str: a key is hashed as the bytes logged (hash64 of a str is that of its
-    # UTF-8), so invalid UTF-8 in a key is no error
-    words, sizes = [], []
-    with open(path, "rb") as f:
-        for lineno, line in enumerate(f, 1):
-            parts = line.split()
-            if not parts:
+def _policies(ctx, param, values):
+    out = []
+    for v in values or ("lru,sieve,s3fifo",):
+        for p in v.split(","):
+            p = p.strip().lower()
+            if not p:
                 continue
-            words.append(parts[0])
-            if len(parts) > 1:
-                size = parts[1].decode("ascii", "replace")
-                try:
-                    sizes.append(int(size))
-                except ValueError:
-                    raise click.BadParameter(f"{path}:{lineno}: size {size!r:.40} is not an int") from None
-    if sizes and len(sizes) != len(words):
-        raise click.BadParameter(f"{path}: some lines have a size and some do not")
-    if all(w.isdigit() for w in words) and all(int(w) < 2**64 for w in words):
-        keys = np.array([int(w) for w in words], dtype=np.uint64)
-    else:
-        keys = hash64_many(words)
+            if p not in _POLICY_NAMES:
+                raise click.BadParameter(f"unknown policy {p!r}; expected a comma-separated "
+                                         f"list of {', '.join(_POLICY_NAMES)}")
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def _ttl(ctx, param, value):
+    if value is None:
+        return None
     try:
-        return keys, (np.array(sizes, dtype=np.int64) if sizes else None)
-    except OverflowError:
-        raise click.BadParameter(f"{path}: a size does not fit in int64") from None
-
-
-def _capacity(spec: str, distinct: int) -> int:
-    if spec.endswith("%"):
-        pct = float(spec[:-1])
-        if not (math.isfinite(pct) and pct > 0):
-            raise ValueError(spec)
-        return max(1, int(distinct * pct / 100))
-    return int(spec)
+        ttl = parse_duration(value, what="TTL")
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+    return None if math.isinf(ttl) else ttl     # inf: objects never expire, as without --ttl
 
 
 @click.group("cache")
 def cache() -> None:
-    """Cache policies (LRU, SIEVE, S3-FIFO) on a key stream."""
+    """Cache policies (LRU, SIEVE, S3-FIFO) replayed on a trace."""
 
 
 @cache.command("sim")
-@click.argument("trace", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
-@click.option("--capacity", "-c", "capacities", multiple=True, default=["1%", "10%"], show_default=True,
-              help="Entries (or bytes with --bytes), or a percentage of the distinct keys. Repeatable.")
-@click.option("--policy", "-p", "policies", multiple=True, type=click.Choice(sorted(POLICIES)),
-              default=sorted(POLICIES), show_default=True)
-@click.option("--bytes", "by_bytes", is_flag=True, help="Capacity in bytes using the size column.")
-def sim(trace: pathlib.Path, capacities, policies, by_bytes: bool) -> None:
-    """Miss ratios of TRACE (.npy of uint64 keys, or text lines `key [size]`)."""
-    keys, sizes = _load(trace)
-    if keys.size == 0:
-        raise click.ClickException(f"{trace}: no requests (empty trace): nothing to simulate")
-    if by_bytes and sizes is None:
-        raise click.BadParameter("--bytes needs a size column in the trace")
-    distinct = int(np.unique(keys).size)
-    if by_bytes:
-        first = np.unique(keys, return_index=True)[1]
-        distinct = int(sizes[first].sum())
-    click.echo(f"{trace.name}: {keys.size:,} requests, {np.unique(keys).size:,} distinct keys")
-    click.echo(f"{'capacity':>14} {'policy':>7} {'miss':>8} {'byte miss':>9}")
-    for spec in capacities:
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("-c", "--capacity", "capacities", multiple=True, default=("1%", "10%"),
+              show_default=True, metavar="CAP",
+              help="Cache size: objects (10000), bytes (64MiB, 8GiB; 64MB = 64*10^6), or a "
+                   "percentage/fraction of the working set (1%, 0.01: of the distinct objects, "
+                   "or of their bytes with --bytes). Repeatable.")
+@click.option("-p", "--policies", "policies", multiple=True, callback=_policies,
+              metavar="LIST", help="Comma-separated policies: lru,sieve,s3fifo [default: all].")
+@click.option("--bytes", "by_bytes", is_flag=True,
+              help="Plain numbers and percentages are byte capacities (needs sizes).")
+@click.option("--ttl", callback=_ttl, default=None, metavar="DURATION",
+              help="Default TTL of every object, e.g. 10m (needs request times).")
+@click.option("--resize-on-hit", is_flag=True,
+              help="A hit with another logged size resizes the object (cachetools' rule); "
+                   "by default it keeps its stored size (libCacheSim's).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@trace_options
+def sim(files, capacities, policies, by_bytes, ttl, resize_on_hit, as_json,
+        read: ReadOptions) -> None:
+    """Miss ratios of FILE... (read as one stream, in order; '-' = stdin) for
+    each policy and capacity.
+
+    Any format `trace stats` reads (access logs, CSV, key lists, cache2k/Scarab
+    binary ids, .npy arrays, compressed or not). Object capacities count every
+    request; byte capacities skip requests of size 0 (304/HEAD), as libCacheSim
+    does. Miss ratios equal libCacheSim's (same working set, same rounding
+    rule as `trace stats`).
+    """
+    from .cache_sim import MissingColumnError, buffered, columns_of, simulate
+
+    caps = []
+    for text in capacities:
         try:
-            cap = _capacity(spec, distinct)
-        except ValueError:
-            raise click.BadParameter(f"capacity {spec!r}: expected an int or a percentage like 10%") from None
-        for name in policies:
-            kw = {"capacity_bytes": cap} if by_bytes else {"max_entries": cap}
-            try:
-                c = POLICIES[name](**kw)
-            except (TypeError, ValueError) as exc:
-                raise click.BadParameter(f"capacity {spec!r}: {exc}") from None
-            try:
-                c.access_many(keys, sizes=sizes if by_bytes else None)
-            except ValueError as exc:   # the cache validates sizes
-                raise click.BadParameter(f"{trace}: {exc}") from None
-            s = c.stats
-            click.echo(f"{cap:>14,} {name:>7} {1 - s.hit_ratio:8.4f} {1 - s.byte_hit_ratio:9.4f}")
+            caps.append(parse_capacity(text, bytes_mode=by_bytes))
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="'-c' / '--capacity'") from None
+    report = InputReport()
+    chunks = (ch for _, ch in read_chunks(files, read, report))
+    second = None
+    if any(c.fraction is not None for c in caps):
+        if "-" in files:
+            chunks, second = buffered(chunks)
+        else:
+            def second():
+                again = InputReport()
+                return (columns_of(ch) for _, ch in read_chunks(files, read, again))
+    try:
+        rep = simulate(chunks, second, policies=policies, capacities=caps, ttl=ttl,
+                       resize_on_hit=resize_on_hit)
+    except MissingColumnError as e:
+        opt = "--ttl" if e.column == "time_ns" else "--bytes / a byte capacity"
+        raise click.ClickException(f"{opt}: {e} ({names_of(report)}: "
+                                   f"{', '.join(report.formats)})") from None
+    names = names_of(report)
+    if as_json:
+        d = rep.to_dict()
+        d = {"files": [f.path for f in report.files], "format": ",".join(report.formats),
+             "malformed": report.malformed, **d}
+        click.echo(json.dumps(d))
+    if report.empty:
+        click.echo(empty_message(report), err=as_json)
+        finish(report, read)
+        return
+    if not as_json:
+        _render(names, report, rep, read)
+    finish(report, read)
+
+
+def names_of(report: InputReport) -> str:
+    return ", ".join(f.path for f in report.files)
+
+
+def _render(names: str, report: InputReport, rep, read: ReadOptions) -> None:
+    ws = f"{rep.distinct_objects:,} distinct objects"
+    if rep.distinct_bytes is not None:
+        ws += f" ({format_bytes(rep.distinct_bytes)})"
+    click.echo(f"{names}: {rep.requests:,} requests ({', '.join(report.formats)}), {ws}"
+               + (f", {report.malformed:,} malformed lines" if report.malformed else ""))
+    if rep.skipped_unsized:
+        click.echo(f"byte capacities: {rep.skipped_unsized:,} requests of size 0 (no object "
+                   f"size: 304/HEAD) skipped, as libCacheSim does")
+    if rep.ttl is not None:
+        click.echo(f"default TTL {rep.ttl:g} s")
+    show_bytes = rep.has_sizes
+    head = f"{'capacity':>10} {'bound':>16} {'policy':>7} {'miss ratio':>10}"
+    if show_bytes:
+        head += f" {'byte miss':>9}"
+    if rep.ttl is not None:
+        head += f" {'expired':>9}"
+    click.echo(head)
+    for r in rep.results:
+        bound = f"{r.bound:,} obj" if r.kind == "objects" else format_bytes(r.bound)
+        line = f"{r.capacity:>10} {bound:>16} {r.policy:>7} {r.miss_ratio:10.4f}"
+        if show_bytes:
+            line += f" {r.byte_miss_ratio:9.4f}"
+        if rep.ttl is not None:
+            line += f" {r.expired:9,}"
+        click.echo(line)
+    for ln in malformed_lines(report, read.verbose):
+        click.echo(ln)

@@ -36,8 +36,10 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from ._parse import concat_fields
+from ._trace_types import ParamError
 
-__all__ = ["synth_lines", "write_synth", "parse_flash_sale"]
+__all__ = ["synth_lines", "write_synth", "open_output", "parse_flash_sale", "MAX_LINES",
+           "MAX_CLIENTS"]
 
 # Bounds that keep the generator's memory sane (arrivals are sampled from a
 # per-second intensity array, ~0.1 GB per simulated day; the URL table is
@@ -46,6 +48,11 @@ __all__ = ["synth_lines", "write_synth", "parse_flash_sale"]
 MAX_DAYS = 31
 MAX_PRODUCTS = 10_000_000
 MAX_PAGES_PER_SESSION = 1000
+#: Lines per run: the generator holds ~80 bytes per line at its peak (10M lines:
+#: 0.8 GB), so 100M lines need ~8 GB; write bigger traces as several runs.
+MAX_LINES = 100_000_000
+#: Client addresses (one formatted address each is kept in memory).
+MAX_CLIENTS = 10_000_000
 _T_MIN = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
 _T_END = dt.datetime(2262, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -202,39 +209,45 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
     See the module docstring for the model. All randomness comes from
     ``numpy.random.default_rng(seed)``.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"n must be an int >= 0, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_LINES:
+        raise ParamError("n", f"must be an int in [0, {MAX_LINES:_}], got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+        raise ParamError("seed", f"must be an int >= 0, got {seed!r}")
     if not 20 <= products <= MAX_PRODUCTS:
-        raise ValueError(f"products must be in [20, {MAX_PRODUCTS:_}], got {products}")
+        raise ParamError("products", f"must be in [20, {MAX_PRODUCTS:_}], got {products}")
     if not alpha > 0:
-        raise ValueError(f"alpha must be > 0, got {alpha}")
+        raise ParamError("alpha", f"must be > 0, got {alpha}")
     if not 1 <= pages_per_session <= MAX_PAGES_PER_SESSION:
-        raise ValueError(f"pages_per_session must be in [1, {MAX_PAGES_PER_SESSION}], "
+        raise ParamError("pages_per_session", f"must be in [1, {MAX_PAGES_PER_SESSION}], "
                          f"got {pages_per_session}")
     for nm, v in (("cart_rate", cart_rate), ("checkout_rate", checkout_rate)):
         if not 0 <= v <= 1:
-            raise ValueError(f"{nm} must be in [0, 1], got {v}")
+            raise ParamError(nm, f"must be in [0, 1], got {v}")
     if not 0 < days <= MAX_DAYS:
-        raise ValueError(f"days must be in (0, {MAX_DAYS}], got {days}")
+        raise ParamError("days", f"must be in (0, {MAX_DAYS}], got {days}")
+    if clients is not None and (isinstance(clients, bool) or not isinstance(clients, int)
+                                or not 1 <= clients <= MAX_CLIENTS):
+        raise ParamError("clients", f"must be an int in [1, {MAX_CLIENTS:_}], got {clients!r}")
     try:
         t0 = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"start: expected an ISO-8601 date, got {start!r}") from None
+        raise ParamError("start", f"expected an ISO-8601 date, got {start!r}") from None
     if t0.tzinfo is None:
         t0 = t0.replace(tzinfo=dt.timezone.utc)
-    if not (t0 >= _T_MIN and t0 + dt.timedelta(days=days) < _T_END):
-        raise ValueError(f"start: the trace must lie within the years 1900-2261 (what the log "
+    if not (_T_MIN <= t0 < _T_END - dt.timedelta(days=days)):
+        raise ParamError("start", f"the trace must lie within the years 1900-2261 (what the log "
                          f"parsers accept), got {start!r} + {days:g} days")
     t0s = int(t0.timestamp())
-    sale = parse_flash_sale(flash_sale) if flash_sale else None
+    try:
+        sale = parse_flash_sale(flash_sale) if flash_sale else None
+    except ValueError as e:
+        raise ParamError("flash_sale", str(e).removeprefix("flash_sale").lstrip(" :")) from None
     if n == 0:
         return
     rng = np.random.default_rng(seed)
     span = max(1, int(days * 86400))
     if sale and sale[0] >= span:
-        raise ValueError(f"flash_sale START {sale[0]:g} s is after the end of the trace "
+        raise ParamError("flash_sale", f"START {sale[0]:g} s is after the end of the trace "
                          f"({span} s = {days:g} days)")
 
     # --- sessions: page counts and funnel flags, enough sessions for n lines.
@@ -385,9 +398,59 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
 
 
 def write_synth(out: BinaryIO, n: int, **kwargs) -> int:
-    """Write :func:`synth_lines` to a binary file; return the bytes written."""
+    """Write :func:`synth_lines` to a binary file; return the bytes written
+    (uncompressed)."""
     total = 0
     for b in synth_lines(n, **kwargs):
         out.write(b)
         total += len(b)
     return total
+
+
+def open_output(path: str) -> BinaryIO:
+    """A binary file for writing, compressed by its suffix as the trace reader
+    decompresses by magic: ``.gz``, ``.bz2``, ``.xz``, ``.zst`` (zstd needs the
+    ``zstandard`` package). Deterministic: no time stamp or file name in the
+    gzip header, so the same content gives the same bytes."""
+    low = path.lower()
+    if low.endswith(".gz"):
+        import gzip
+        raw = open(path, "wb")
+        return _Closing(gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0), raw)
+    if low.endswith(".bz2"):
+        import bz2
+        return bz2.BZ2File(path, "wb")
+    if low.endswith(".xz"):
+        import lzma
+        return lzma.LZMAFile(path, "wb")
+    if low.endswith(".zst"):
+        try:
+            import zstandard
+        except ImportError:
+            raise ParamError("output", f"{path}: writing .zst needs the 'zstandard' package "
+                             f"(pip install zstandard)") from None
+        raw = open(path, "wb")
+        return _Closing(zstandard.ZstdCompressor().stream_writer(raw, closefd=False), raw)
+    return open(path, "wb")
+
+
+class _Closing:
+    """A compressing writer that also closes the file under it."""
+
+    def __init__(self, w, raw) -> None:
+        self._w, self._raw = w, raw
+
+    def write(self, b) -> int:
+        return self._w.write(b)
+
+    def close(self) -> None:
+        try:
+            self._w.close()
+        finally:
+            self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -5,6 +5,10 @@ trace is the key column kept for the LRU replay (8 bytes per request), the
 distinct keys/sessions (16 bytes per distinct key) and the per-second request
 counts (16 bytes per busy second). The URL strings are a bounded table of the
 most requested keys of each chunk (at most ``_URL_TABLE`` entries).
+
+A statistic the trace cannot give (no timestamps, no sizes, no status...) is
+``None`` ("n/a"), never a made-up zero: a binary id stream has no
+``bytes_served``, no ``status`` mix and no sessions.
 """
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ import numpy as np
 
 from ._cache import LRUCache
 from ._trace_types import Method
-from .trace import iter_trace
+from .trace import Trace, iter_trace
+from .units import fraction_of
 
-__all__ = ["TraceStats", "trace_stats", "lru_hit_ratio"]
+__all__ = ["TraceStats", "TraceStatsBuilder", "trace_stats", "lru_hit_ratio"]
 
 _URL_TABLE = 10_000     # candidate URLs remembered for the top-10 list
 _PER_CHUNK_TOP = 1_000  # most requested keys of each chunk whose URL is remembered
@@ -35,131 +40,181 @@ def lru_hit_ratio(keys: np.ndarray, capacity: int) -> float:
 
 
 class TraceStats(dict):
-    """A flat ``{name: value}`` dict of statistics (see :func:`trace_stats`)."""
+    """A ``{name: value}`` dict of statistics (see :func:`trace_stats`)."""
 
 
 def _iso(sec: int) -> str:
     return dt.datetime.fromtimestamp(sec, dt.timezone.utc).isoformat()
 
 
-def trace_stats(paths: Iterable, *, format: str | None = None, strict: bool = False,
-                chunk_size: int = 1_000_000, lru_fractions=(0.01, 0.05, 0.10),
-                top: int = 10, columns=None,
-                progress: Callable[[str, int, int | None], None] | None = None) -> TraceStats:
+class TraceStatsBuilder:
+    """Accumulate :class:`Trace` chunks (of one or more files, in order), then
+    :meth:`result`."""
+
+    def __init__(self, *, lru_fractions=(0.01, 0.05, 0.10), top: int = 10) -> None:
+        self.lru_fractions = tuple(lru_fractions)
+        self.top = top
+        self.files: list[str] = []
+        self.n = self.malformed = self.backwards = self.blank = 0
+        self.total_bytes = 0
+        self.examples: list = []
+        self.truncated: list[str] = []
+        self.fmts: list[str] = []
+        self.present: set | None = None     # columns every chunk with rows carries
+        self.keys: list[np.ndarray] = []
+        self.sec_u: list[np.ndarray] = []
+        self.sec_c: list[np.ndarray] = []
+        self.sessions = np.empty(0, np.uint64)
+        self.status_counts: dict[int, int] = {}
+        self.methods = np.zeros(len(Method), np.int64)
+        self.url_of: dict[int, str] = {}
+        self.url_score: dict[int, int] = {}
+
+    def add(self, ch: Trace, path: str) -> None:
+        """Count one chunk of ``path``."""
+        if path not in self.files:
+            self.files.append(path)
+        if ch.format not in self.fmts:
+            self.fmts.append(ch.format)
+        m = len(ch)
+        self.n += m
+        self.malformed += ch.malformed
+        self.backwards += ch.backwards_time
+        self.blank += ch.blank_lines
+        self.examples += [(path, *e) for e in ch.malformed_examples]
+        if ch.truncated:
+            self.truncated.append(ch.truncated)
+        if m == 0:
+            return
+        cols = set(ch.columns)
+        self.present = cols if self.present is None else self.present & cols
+        self.keys.append(ch.key)
+        if "size" in cols:
+            self.total_bytes += int(ch.size.sum())
+        if "time_ns" in cols:
+            u, c = np.unique(ch.time_ns // 1_000_000_000, return_counts=True)
+            self.sec_u.append(u)
+            self.sec_c.append(c)
+        if "session" in cols:
+            self.sessions = np.union1d(self.sessions, ch.session)
+        if "status" in cols:
+            su, sc = np.unique(ch.status, return_counts=True)
+            for s, c in zip(su.tolist(), sc.tolist()):
+                self.status_counts[s] = self.status_counts.get(s, 0) + c
+        if "method" in cols:
+            self.methods += np.bincount(ch.method, minlength=len(Method))[:len(Method)]
+        # Bounded URL table: remember the strings of each chunk's most
+        # requested keys; keep the best-scored _URL_TABLE of them.
+        ku, first, kc = np.unique(ch.key, return_index=True, return_counts=True)
+        best = np.argsort(-kc, kind="stable")[:_PER_CHUNK_TOP]
+        for j in best.tolist():
+            k = int(ku[j])
+            self.url_score[k] = self.url_score.get(k, 0) + int(kc[j])
+            if k not in self.url_of:
+                self.url_of[k] = ch.url[int(first[j])] if ch.url is not None else f"#{k:016x}"
+        if len(self.url_score) > 2 * _URL_TABLE:
+            keep = sorted(self.url_score, key=self.url_score.__getitem__, reverse=True)[:_URL_TABLE]
+            self.url_score = {k: self.url_score[k] for k in keep}
+            self.url_of = {k: self.url_of[k] for k in keep}
+
+    def result(self) -> TraceStats:
+        """The statistics (see :func:`trace_stats`)."""
+        present = self.present or set()
+        allkeys = np.concatenate(self.keys) if self.keys else np.empty(0, np.uint64)
+        ku, kc = np.unique(allkeys, return_counts=True)
+        distinct = len(ku)
+        n = self.n
+        out = TraceStats()
+        out["files"] = list(self.files)
+        out["format"] = ",".join(self.fmts) if self.fmts else "empty"
+        out["columns"] = [c for c in ("time_ns", "key", "size", "status", "method", "client",
+                                      "session", "site") if c in present]
+        out["requests"] = n
+        out["malformed"] = self.malformed
+        out["backwards_time"] = self.backwards
+        out["blank_lines"] = self.blank
+        out["has_time"] = bool("time_ns" in present and n > 0)
+        for k in ("start_utc", "end_utc", "span_seconds", "rate_mean_per_s", "rate_p99_per_s",
+                  "rate_max_per_s"):
+            out[k] = None
+        if out["has_time"] and self.sec_u:
+            su = np.concatenate(self.sec_u)
+            sc = np.concatenate(self.sec_c)
+            secs, inv = np.unique(su, return_inverse=True)
+            counts = np.bincount(inv, weights=sc).astype(np.int64)
+            t0, t1 = int(secs[0]), int(secs[-1])
+            windows = t1 - t0 + 1
+            srt = np.sort(counts)
+            rank = max(1, math.ceil(0.99 * windows)) - 1
+            zeros = windows - len(counts)
+            out["start_utc"] = _iso(t0)
+            out["end_utc"] = _iso(t1)
+            out["span_seconds"] = t1 - t0
+            out["rate_mean_per_s"] = n / windows
+            out["rate_p99_per_s"] = int(0 if rank < zeros else srt[rank - zeros])
+            out["rate_max_per_s"] = int(srt[-1])
+        out["distinct_urls"] = distinct
+        out["distinct_sessions"] = int(len(self.sessions)) if "session" in present else None
+        out["one_hit_wonder_ratio"] = float(np.count_nonzero(kc == 1) / distinct) if distinct else 0.0
+        out["bytes_served"] = self.total_bytes if "size" in present else None
+        if "status" in present:
+            for s in sorted(self.status_counts):
+                out[f"status_{s}"] = self.status_counts[s]
+        else:
+            out["status"] = None
+        if "method" in present:
+            for mcode in Method:
+                if self.methods[mcode]:
+                    out[f"method_{mcode.name}"] = int(self.methods[mcode])
+        else:
+            out["method"] = None
+        order = np.lexsort((ku, -kc))[:self.top]
+        for i, j in enumerate(order.tolist(), 1):
+            k = int(ku[j])
+            out[f"top_url_{i}"] = self.url_of.get(k, f"#{k:016x}")
+            out[f"top_url_{i}_requests"] = int(kc[j])
+        for f in self.lru_fractions:
+            cap = fraction_of(f, distinct)
+            pct = f"{f * 100:g}"
+            out[f"lru_capacity_{pct}pct"] = cap
+            out[f"lru_hit_ratio_{pct}pct"] = lru_hit_ratio(allkeys, cap) if n else 0.0
+        out["malformed_examples"] = [
+            {"file": path, "line": ln, "reason": reason, "text": text}
+            for path, ln, reason, text in self.examples]
+        out["truncated"] = list(self.truncated)
+        return out
+
+
+def trace_stats(paths: Iterable, *, lru_fractions=(0.01, 0.05, 0.10), top: int = 10,
+                progress: Callable[[str, int, int | None], None] | None = None,
+                **reader) -> TraceStats:
     """Statistics of one or more trace files read as one stream, in order.
 
-    Returns a flat dict: ``requests`` (parsed requests), ``malformed``,
-    ``backwards_time``, ``format``, time span and 1-second request rates
-    (``rate_mean_per_s`` = requests / (span + 1) windows, ``rate_p99_per_s``
-    nearest-rank over every window from first to last, empty ones included,
-    ``rate_max_per_s``), ``distinct_urls``, ``distinct_sessions``,
-    ``one_hit_wonder_ratio`` (share of distinct keys requested once),
-    ``bytes_served``, ``status_<code>`` and ``method_<NAME>`` counts,
-    ``top_url_<i>`` / ``top_url_<i>_requests``, and ``lru_hit_ratio_<p>pct`` with
-    ``lru_capacity_<p>pct`` (capacity = max(1, round(p% of distinct keys))).
+    ``reader`` takes :func:`runiso_core.iter_trace`'s options (``format``,
+    ``strict``, ``chunk_size``, ``columns``, ``tz``, ``allow_truncated``...).
+
+    Returns a dict: ``files``, ``format``, ``columns`` (those the trace
+    carries), ``requests`` (parsed requests), ``malformed``, ``backwards_time``,
+    ``blank_lines``, time span and 1-second request rates (``rate_mean_per_s``
+    = requests / (span + 1) windows, ``rate_p99_per_s`` nearest-rank over every
+    window from first to last, empty ones included, ``rate_max_per_s``),
+    ``distinct_urls``, ``distinct_sessions``, ``one_hit_wonder_ratio`` (share of
+    distinct keys requested once), ``bytes_served``, ``status_<code>`` and
+    ``method_<NAME>`` counts, ``top_url_<i>`` / ``top_url_<i>_requests``,
+    ``lru_hit_ratio_<p>pct`` with ``lru_capacity_<p>pct`` (capacity =
+    :func:`runiso_core.units.fraction_of` of the distinct keys: ``max(1,
+    round-half-up(p% of distinct))``), ``malformed_examples`` and
+    ``truncated``. Statistics the trace has no column for are None (``status``
+    and ``method`` then replace the per-code counts).
     ``progress(path, raw_bytes_read, raw_size_or_None)`` is called per block.
     """
-    files = [str(p) for p in paths]
-    n = malformed = backwards = blank = 0
-    total_bytes = 0
-    examples: list = []
-    fmts: list[str] = []
-    has_time = True
-    keys: list[np.ndarray] = []
-    sec_u: list[np.ndarray] = []
-    sec_c: list[np.ndarray] = []
-    sessions = np.empty(0, np.uint64)
-    status_counts: dict[int, int] = {}
-    methods = np.zeros(len(Method), np.int64)
-    url_of: dict[int, str] = {}
-    url_score: dict[int, int] = {}
-    for path in files:
+    b = TraceStatsBuilder(lru_fractions=lru_fractions, top=top)
+    for path in [str(p) for p in paths]:
         def prog(done, total, _path=path):
             if progress is not None:
                 progress(_path, done, total)
-        for ch in iter_trace(path, format=format, strict=strict, chunk_size=chunk_size,
-                             with_strings="url", columns=columns, progress=prog):
-            if ch.format not in fmts:
-                fmts.append(ch.format)
-            m = len(ch)
-            n += m
-            malformed += ch.malformed
-            backwards += ch.backwards_time
-            blank += ch.blank_lines
-            examples += [(path, *e) for e in ch.malformed_examples][:10 - len(examples)]
-            if m == 0:
-                continue
-            has_time &= ch.has_time
-            keys.append(ch.key)
-            total_bytes += int(ch.size.sum())
-            if ch.has_time:
-                u, c = np.unique(ch.time_ns // 1_000_000_000, return_counts=True)
-                sec_u.append(u)
-                sec_c.append(c)
-            sessions = np.union1d(sessions, ch.session)
-            su, sc = np.unique(ch.status, return_counts=True)
-            for s, c in zip(su.tolist(), sc.tolist()):
-                status_counts[s] = status_counts.get(s, 0) + c
-            methods += np.bincount(ch.method, minlength=len(Method))[:len(Method)]
-            # Bounded URL table: remember the strings of each chunk's most
-            # requested keys; keep the best-scored _URL_TABLE of them.
-            ku, first, kc = np.unique(ch.key, return_index=True, return_counts=True)
-            best = np.argsort(-kc, kind="stable")[:_PER_CHUNK_TOP]
-            for j in best.tolist():
-                k = int(ku[j])
-                url_score[k] = url_score.get(k, 0) + int(kc[j])
-                if k not in url_of:
-                    url_of[k] = ch.url[int(first[j])] if ch.url is not None else f"#{k:016x}"
-            if len(url_score) > 2 * _URL_TABLE:
-                keep = sorted(url_score, key=url_score.__getitem__, reverse=True)[:_URL_TABLE]
-                url_score = {k: url_score[k] for k in keep}
-                url_of = {k: url_of[k] for k in keep}
-    allkeys = np.concatenate(keys) if keys else np.empty(0, np.uint64)
-    ku, kc = np.unique(allkeys, return_counts=True)
-    distinct = len(ku)
-    out = TraceStats()
-    out["files"] = files
-    out["format"] = ",".join(fmts) if fmts else (format or "empty")
-    out["requests"] = n
-    out["malformed"] = malformed
-    out["backwards_time"] = backwards
-    out["blank_lines"] = blank
-    out["has_time"] = bool(has_time and n > 0)
-    if out["has_time"] and sec_u:
-        su = np.concatenate(sec_u)
-        sc = np.concatenate(sec_c)
-        secs, inv = np.unique(su, return_inverse=True)
-        counts = np.bincount(inv, weights=sc).astype(np.int64)
-        t0, t1 = int(secs[0]), int(secs[-1])
-        windows = t1 - t0 + 1
-        srt = np.sort(counts)
-        rank = max(1, math.ceil(0.99 * windows)) - 1
-        zeros = windows - len(counts)
-        out["start_utc"] = _iso(t0)
-        out["end_utc"] = _iso(t1)
-        out["span_seconds"] = t1 - t0
-        out["rate_mean_per_s"] = n / windows
-        out["rate_p99_per_s"] = int(0 if rank < zeros else srt[rank - zeros])
-        out["rate_max_per_s"] = int(srt[-1])
-    out["distinct_urls"] = distinct
-    out["distinct_sessions"] = int(len(sessions))
-    out["one_hit_wonder_ratio"] = float(np.count_nonzero(kc == 1) / distinct) if distinct else 0.0
-    out["bytes_served"] = total_bytes
-    for s in sorted(status_counts):
-        out[f"status_{s}"] = status_counts[s]
-    for mcode in Method:
-        if methods[mcode]:
-            out[f"method_{mcode.name}"] = int(methods[mcode])
-    order = np.lexsort((ku, -kc))[:top]
-    for i, j in enumerate(order.tolist(), 1):
-        k = int(ku[j])
-        out[f"top_url_{i}"] = url_of.get(k, f"#{k:016x}")
-        out[f"top_url_{i}_requests"] = int(kc[j])
-    for f in lru_fractions:
-        cap = max(1, round(distinct * f))
-        pct = f"{f * 100:g}"
-        out[f"lru_capacity_{pct}pct"] = cap
-        out[f"lru_hit_ratio_{pct}pct"] = lru_hit_ratio(allkeys, cap) if n else 0.0
-    for i, (path, ln, reason, text) in enumerate(examples, 1):
-        out[f"malformed_example_{i}"] = f"{path}:{ln}: {reason}: {text}"
-    return out
+        if path not in b.files:
+            b.files.append(path)
+        for ch in iter_trace(path, with_strings="url", progress=prog, **reader):
+            b.add(ch, path)
+    return b.result()

@@ -1,0 +1,298 @@
+"""Replay a trace through LRU / SIEVE / S3-FIFO caches (``runiso cache sim``).
+
+The trace comes in as :class:`~runiso_core.Trace` chunks (any format the
+reader knows). Each (policy, capacity) pair is one cache of the native core
+fed chunk by chunk with ``access_many`` (no Python object per request).
+
+Rules, as libCacheSim's ``cachesim`` has them (so the miss ratios are equal):
+
+* The **working set** is the distinct objects and the sum of their sizes, each
+  object counted with the first size seen (libCacheSim's
+  ``cal_working_set_size``). A percentage capacity is a share of it,
+  rounded with :func:`runiso_core.units.fraction_of` (the rule ``trace stats``
+  uses too).
+* **Object capacities** count every request (size irrelevant); the byte miss
+  ratio is then computed from the logged sizes of the missed requests.
+* **Byte capacities** replay the requests that have a size: a request of size
+  0 (``-``: a 304 or a HEAD) has no object size to charge and is skipped and
+  counted in ``skipped_unsized``, as libCacheSim skips zero-size requests.
+  Sizes of 2**48 bytes or more are charged as 2**48 - 1 (never admitted
+  below that capacity).
+* A hit whose logged size differs from the stored one keeps the stored size
+  (libCacheSim's rule: a log's byte count is what was sent, and a short count
+  is often an aborted transfer, not a smaller object); ``resize_on_hit=True``
+  resizes the entry instead (cachetools' rule, the proxy caches' ``put``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ._cache import LRUCache, S3FIFOCache, SieveCache
+from .trace import Trace
+from .units import Capacity
+
+__all__ = ["POLICIES", "WorkingSet", "SimResult", "CacheSimReport", "MissingColumnError",
+           "simulate", "columns_of", "buffered"]
+
+#: Policy name -> cache class.
+POLICIES = {"lru": LRUCache, "sieve": SieveCache, "s3fifo": S3FIFOCache}
+_SIZE_CAP = (1 << 48) - 1       # the cores' size bound
+
+
+class MissingColumnError(ValueError):
+    """The trace lacks a column the simulation needs (``column``: ``"size"``
+    for byte capacities, ``"time_ns"`` for a TTL)."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+class WorkingSet:
+    """Distinct objects and their bytes (first size seen per object), merged
+    chunk by chunk in sorted arrays: 16 bytes per distinct object."""
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, np.uint64)
+        self.bytes = 0
+
+    @property
+    def objects(self) -> int:
+        return int(self._keys.size)
+
+    def add(self, keys: np.ndarray, sizes: np.ndarray | None) -> None:
+        """Count the objects of ``keys`` not seen before (with ``sizes``: their bytes)."""
+        if not keys.size:
+            return
+        uk, first = np.unique(keys, return_index=True)
+        if self._keys.size:
+            pos = np.searchsorted(self._keys, uk)
+            seen = (pos < self._keys.size) & (self._keys[np.minimum(pos, self._keys.size - 1)] == uk)
+            new = ~seen
+            uk, first = uk[new], first[new]
+        if sizes is not None and uk.size:
+            self.bytes += int(sizes[first].sum())
+        if uk.size:
+            # two sorted runs: the stable sort (timsort) merges them in linear time
+            self._keys = np.sort(np.concatenate([self._keys, uk]), kind="stable")
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """One (policy, capacity) replay."""
+
+    policy: str
+    capacity: str              # as given
+    kind: str                  # "objects" or "bytes"
+    bound: int                 # entries or bytes
+    requests: int
+    hits: int
+    misses: int
+    miss_ratio: float
+    byte_miss_ratio: float | None   # None without sizes
+    byte_hits: int | None
+    byte_misses: int | None
+    evictions: int
+    expired: int
+    too_large: int
+
+
+@dataclass
+class CacheSimReport:
+    """Everything ``cache sim`` prints."""
+
+    requests: int = 0              # requests in the trace
+    skipped_unsized: int = 0       # byte capacities: size-0 requests not replayed
+    distinct_objects: int = 0
+    distinct_bytes: int | None = None
+    has_sizes: bool = False
+    has_time: bool = False
+    ttl: float | None = None
+    results: list[SimResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["results"] = [asdict(r) for r in self.results]
+        return d
+
+
+class _Sim:
+    def __init__(self, policy: str, cap: Capacity, bound: int, ttl: float | None,
+                 resize_on_hit: bool) -> None:
+        self.policy, self.cap, self.bound = policy, cap, bound
+        kw = {"capacity_bytes": bound} if cap.kind == "bytes" else {"max_entries": bound}
+        self.cache = POLICIES[policy](default_ttl=ttl, resize_on_hit=resize_on_hit, **kw)
+        self.requests = 0
+        self.byte_hits = self.byte_total = 0
+        self.sized = True          # every request had a size (object capacities)
+
+    def feed(self, keys, sizes, times) -> None:
+        if self.cap.kind == "bytes":
+            self.cache.access_many(keys, sizes=sizes, times=times)
+        else:
+            hits = self.cache.access_many(keys, times=times)
+            if sizes is None:
+                self.sized = False
+            else:
+                self.byte_hits += int(sizes[hits].sum())
+                self.byte_total += int(sizes.sum())
+        self.requests += len(keys)
+
+    def result(self, has_sizes: bool) -> SimResult:
+        s = self.cache.stats
+        if self.cap.kind == "bytes":
+            bh, bm = s.byte_hits, s.byte_misses
+        elif has_sizes and self.sized:
+            bh, bm = self.byte_hits, self.byte_total - self.byte_hits
+        else:
+            bh = bm = None
+        req = s.hits + s.misses
+        return SimResult(
+            policy=self.policy, capacity=self.cap.text, kind=self.cap.kind, bound=self.bound,
+            requests=req, hits=s.hits, misses=s.misses,
+            miss_ratio=s.misses / req if req else 0.0,
+            byte_miss_ratio=(bm / (bh + bm) if bh is not None and bh + bm else
+                             (0.0 if bh is not None else None)),
+            byte_hits=bh, byte_misses=bm, evictions=s.evictions, expired=s.expired,
+            too_large=s.too_large)
+
+
+Columns = tuple  # (keys uint64, sizes int64 or None, time_ns int64 or None)
+
+
+def columns_of(ch: Trace) -> Columns:
+    """The columns a replay reads from a chunk (None where the trace has none)."""
+    return (ch.key, ch.size if "size" in ch.columns else None,
+            ch.time_ns if "time_ns" in ch.columns else None)
+
+
+def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Columns]] | None, *,
+             policies: Sequence[str], capacities: Sequence[Capacity],
+             ttl: float | None = None, resize_on_hit: bool = False) -> CacheSimReport:
+    """Replay a trace through every (policy, capacity) pair.
+
+    Parameters
+    ----------
+    first_pass : iterable of Trace
+        The trace's chunks. When every capacity is absolute it is the only
+        pass (the caches are fed while the working set is counted).
+    second_pass : callable, optional
+        Returns the same requests again as :func:`columns_of` tuples, for
+        percentage capacities (which need the working set before the first
+        request). Required then.
+    policies : sequence of str
+        Keys of :data:`POLICIES`.
+    capacities : sequence of Capacity
+        From :func:`runiso_core.units.parse_capacity`.
+    ttl : float, optional
+        Default TTL in seconds (needs request times).
+    resize_on_hit : bool, optional
+        Byte capacities: a hit with another logged size resizes the entry
+        (default False: it keeps the stored size, as libCacheSim).
+
+    Raises
+    ------
+    MissingColumnError
+        A byte capacity on a trace without sizes, or ``ttl`` on a trace
+        without times.
+    """
+    for p in policies:
+        if p not in POLICIES:
+            raise ValueError(f"unknown policy {p!r}; expected one of {', '.join(POLICIES)}")
+    rep = CacheSimReport(ttl=ttl)
+    ws = WorkingSet()
+    by_bytes = any(c.kind == "bytes" for c in capacities)
+    two_pass = any(c.fraction is not None for c in capacities)
+    sims: list[_Sim] = []
+    byte_sims: list[_Sim] = []
+    obj_sims: list[_Sim] = []
+
+    def build(has_sizes: bool, has_time: bool) -> None:
+        if by_bytes and not has_sizes:
+            raise MissingColumnError("size", "a byte capacity needs object sizes, and the "
+                                     "trace has no size column")
+        if ttl is not None and not has_time:
+            raise MissingColumnError("time_ns", "a TTL needs request times, and the trace has "
+                                     "no time column")
+        for cap in capacities:
+            bound = cap.resolve(ws.objects, ws.bytes if has_sizes else None)
+            for p in policies:
+                sim = _Sim(p, cap, bound, ttl, resize_on_hit)
+                sims.append(sim)
+                (byte_sims if cap.kind == "bytes" else obj_sims).append(sim)
+
+    def feed(cols: Columns) -> None:
+        keys, sizes, tns = cols
+        if ttl is not None and tns is None:
+            raise MissingColumnError("time_ns", "a TTL needs request times, and part of the "
+                                     "trace has no time column")
+        if byte_sims and sizes is None:
+            raise MissingColumnError("size", "a byte capacity needs object sizes, and part of "
+                                     "the trace has no size column")
+        times = tns.astype(np.float64) / 1e9 if ttl is not None else None
+        if obj_sims:
+            for s in obj_sims:
+                s.feed(keys, sizes, times)
+        if byte_sims:
+            sized = sizes > 0
+            rep.skipped_unsized += int(np.count_nonzero(~sized))
+            bk, bs = keys[sized], np.minimum(sizes[sized], _SIZE_CAP)
+            bt = times[sized] if times is not None else None
+            for s in byte_sims:
+                s.feed(bk, bs, bt)
+
+    started = False
+    for ch in first_pass:
+        if not len(ch):
+            continue
+        if not started:
+            rep.has_sizes = "size" in ch.columns
+            rep.has_time = "time_ns" in ch.columns
+            if not two_pass:
+                build(rep.has_sizes, rep.has_time)
+            started = True
+        rep.requests += len(ch)
+        rep.has_sizes &= "size" in ch.columns      # a column of the whole trace, or none
+        rep.has_time &= "time_ns" in ch.columns
+        sz = ch.size if rep.has_sizes else None
+        if by_bytes and sz is not None:
+            m = sz > 0     # libCacheSim's working set skips zero-size requests too
+            ws.add(ch.key[m], sz[m])
+        else:
+            ws.add(ch.key, sz)
+        if not two_pass:
+            feed(columns_of(ch))
+    rep.distinct_objects = ws.objects
+    rep.distinct_bytes = ws.bytes if rep.has_sizes else None
+    if not started:
+        return rep
+    if two_pass:
+        if second_pass is None:
+            raise ValueError("percentage capacities need a second pass over the trace")
+        build(rep.has_sizes, rep.has_time)
+        rep.skipped_unsized = 0
+        for cols in second_pass():
+            if len(cols[0]):
+                feed(cols)
+    rep.results = [s.result(rep.has_sizes) for s in sims]
+    return rep
+
+
+def buffered(chunks: Iterable[Trace]) -> tuple[Iterator[Trace], Callable[[], Iterator[Columns]]]:
+    """A first pass over ``chunks`` that keeps their replay columns, and a
+    second pass over what it kept: for input that cannot be read twice
+    (stdin). Memory: 8 bytes per request per column the trace has."""
+    kept: list[Columns] = []
+
+    def first():
+        for ch in chunks:
+            if len(ch):
+                kept.append(columns_of(ch))
+            yield ch
+
+    def second():
+        return iter(kept)
+    return first(), second

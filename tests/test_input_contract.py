@@ -1,0 +1,293 @@
+"""The input contract every command that reads a trace follows (``trace stats``,
+``cache sim``), run as a user runs them: exit codes, messages in CLI words,
+no traceback and no Python warning text."""
+import bz2
+import gzip
+import io
+import json
+import lzma
+import os
+import warnings
+
+import numpy as np
+import pytest
+import zstandard
+from click.testing import CliRunner
+
+from runiso_core import hash64, read_trace
+from runiso_core.cli import main
+from runiso_core.trace import (ParamError, StringColumn, TraceFormatError, TruncatedInputError,
+                               detect_formats, parse_bytes)
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+APACHE = os.path.join(DATA, "apache_combined_3000.log")
+NASA = os.path.join(DATA, "nasa_aug95_prefix.log")
+WEB12 = os.path.join(DATA, "cache2k_web12_head20000.trc.bin")
+SCARAB = os.path.join(DATA, "scarab_recs_head20000.trace.bin")
+TENCENT = os.path.join(DATA, "tencent_photo_head500.txt")
+COMMANDS = [["trace", "stats"], ["cache", "sim"]]
+CODECS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress,
+          "zst": lambda b: zstandard.ZstdCompressor().compress(b)}
+
+
+def cli(*args, input=None):
+    r = CliRunner().invoke(main, [str(a) for a in args], input=input)
+    assert "Traceback" not in r.output, r.output
+    assert "Warning:" not in r.output and "RuntimeWarning" not in r.output, r.output
+    return r
+
+
+# ------------------------------------------------------ truncated input
+
+@pytest.mark.parametrize("codec", sorted(CODECS))
+@pytest.mark.parametrize("cmd", COMMANDS, ids=["stats", "sim"])
+def test_truncated_compressed_input_is_an_error_for_every_codec(tmp_path, codec, cmd):
+    raw = open(APACHE, "rb").read() * 3     # 2.1 MB: several bzip2 blocks
+    data = CODECS[codec](raw)
+    p = tmp_path / f"cut.log.{codec}"
+    p.write_bytes(data[:len(data) * 2 // 3])
+    name = {"gz": "gzip", "bz2": "bzip2", "xz": "xz", "zst": "zstd"}[codec]
+    r = cli(*cmd, p)
+    assert r.exit_code == 1, r.output
+    assert f"{p}: the {name} stream is truncated or corrupt after" in r.output
+    assert "decoded bytes, at line" in r.output and "use --allow-truncated" in r.output
+    r = cli(*cmd, p, "--allow-truncated")
+    assert r.exit_code == 0, r.output
+    warn = [ln for ln in r.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warn) == 1 and "truncated or corrupt" in warn[0] and "kept the" in warn[0]
+    n = int(warn[0].split("kept the ")[1].split()[0].replace(",", ""))
+    assert 0 < n < 9000
+
+
+def test_corrupt_gzip_and_partial_binary_record(tmp_path):
+    data = bytearray(gzip.compress(open(APACHE, "rb").read()))
+    data[len(data) // 2:len(data) // 2 + 64] = b"\x00" * 64
+    (tmp_path / "bad.gz").write_bytes(bytes(data))
+    r = cli("trace", "stats", tmp_path / "bad.gz")
+    assert r.exit_code == 1 and "gzip stream is truncated or corrupt" in r.output
+    (tmp_path / "x.trc.bin").write_bytes(open(WEB12, "rb").read() + b"\x01\x02\x03")
+    r = cli("cache", "sim", tmp_path / "x.trc.bin")
+    assert r.exit_code == 1 and "3 trailing bytes after 20,000 records of 4 bytes" in r.output
+    r = cli("cache", "sim", tmp_path / "x.trc.bin", "--allow-truncated", "-c", "100", "-p", "lru")
+    assert r.exit_code == 0 and "20,000 requests" in r.output and "warning:" in r.stderr
+
+
+def test_nothing_decodable_is_an_error_even_with_allow_truncated(tmp_path):
+    p = tmp_path / "one-block.bz2"     # one bzip2 block, cut: nothing decodes
+    data = bz2.compress(open(APACHE, "rb").read())
+    p.write_bytes(data[:len(data) // 2])
+    r = cli("trace", "stats", p, "--allow-truncated")
+    assert r.exit_code == 1
+    assert "after 0 decoded bytes, at line 1" in r.output and "nothing could be read" in r.output
+
+
+def test_api_raises_and_never_warns(tmp_path):
+    p = tmp_path / "t.xz"
+    p.write_bytes(lzma.compress(open(NASA, "rb").read())[:-2000])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TruncatedInputError) as ei:
+            read_trace(p)
+        assert "pass allow_truncated=True" in str(ei.value)          # the API's words
+        assert ei.value.cli_message().endswith("use --allow-truncated")   # the CLI's words
+        assert ei.value.decoded_bytes > 0 and ei.value.line_number > 1
+        t = read_trace(p, allow_truncated=True)
+    assert t.truncated.endswith("(Compressed file ended before the end-of-stream marker was "
+                                "reached)")
+    assert 0 < len(t) < 1855
+
+
+# ---------------------------------------------------- nothing parsed
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=["stats", "sim"])
+def test_nothing_parsed_exits_1_with_reasons_and_formats_that_would_parse(cmd):
+    r = cli(*cmd, APACHE, "--format", "haproxy")
+    assert r.exit_code == 1
+    assert "none of its 3,000 non-blank lines parses as haproxy" in r.output
+    assert "first reasons: line 1: bad timestamp" in r.output and "use --format clf" in r.output
+    r = cli(*cmd, SCARAB, "--format", "clf")            # a binary file forced as text
+    assert r.exit_code == 1 and "parses as clf" in r.output and "--format int64be" in r.output
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=["stats", "sim"])
+def test_empty_input_is_one_line_and_exit_0(tmp_path, cmd):
+    (tmp_path / "e.log").write_bytes(b"")
+    r = cli(*cmd, tmp_path / "e.log")
+    assert r.exit_code == 0 and r.output == f"{tmp_path / 'e.log'}: empty input: no requests\n"
+    r = cli(*cmd, "-", input=b"")
+    assert r.exit_code == 0 and "<stdin>: empty input" in r.output
+    (tmp_path / "e.gz").write_bytes(gzip.compress(b""))
+    assert cli(*cmd, tmp_path / "e.gz").exit_code == 0
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=["stats", "sim"])
+def test_more_than_10_percent_malformed_warns_at_the_end(tmp_path, cmd):
+    lines = open(APACHE, "rb").read().splitlines()[:400]
+    junk = [b"junk line %d" % i for i in range(100)]       # 100 of 500: 20 %
+    p = tmp_path / "mixed.log"
+    p.write_bytes(b"\n".join(lines[:200] + junk + lines[200:]) + b"\n")
+    r = cli(*cmd, p)
+    assert r.exit_code == 0
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("warning:") and "100 of 500 lines (20.0%) are malformed" in last
+    assert "line 201" in last and "--format clf" in last
+    # 12 of 1,867 (0.6 %) is no warning
+    assert "warning" not in cli(*cmd, NASA).stderr
+
+
+# ----------------------------------------- formats and their detection
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=["stats", "sim"])
+def test_text_log_forced_as_binary_is_refused(cmd):
+    # --format int64be on an Apache log gave 296,348 junk ids and exit 0
+    r = cli(*cmd, APACHE, "--format", "int64be")
+    assert r.exit_code == 1 and "looks like text" in r.output and "--format clf" in r.output
+    with pytest.raises(TraceFormatError, match="pass format='clf'"):
+        read_trace(APACHE, format="int32be")
+
+
+def test_detection_says_why(tmp_path):
+    p = tmp_path / "long.log"
+    with open(p, "wb") as f:
+        f.write(b"x" * (20 << 20) + b"\n")
+        f.write(open(APACHE, "rb").read(2000))
+    r = cli("trace", "stats", p)
+    assert r.exit_code == 1
+    assert "line 1 is 20 MiB, over the 1 MiB line limit" in r.output and "--format" in r.output
+    r = cli("trace", "stats", p, "--format", "clf", "--max-line-bytes", "64KiB")
+    assert r.exit_code == 0 and "line 1: line too long" in r.output
+    big = ('1.2.3.4 - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 '
+           '12345678901234567890123\n')
+    (tmp_path / "big.log").write_text(big * 3)
+    r = cli("trace", "stats", tmp_path / "big.log")
+    assert r.exit_code == 1 and "unrecognised log format" in r.output
+    assert "clf: byte count over 18 digits" in r.output
+    assert "format=" not in r.output                    # CLI words only
+
+
+def test_cli_errors_speak_cli_and_the_api_speaks_python(tmp_path):
+    (tmp_path / "t.csv").write_text("foo,bar\n1,2\n")
+    r = cli("trace", "stats", tmp_path / "t.csv")
+    assert r.exit_code == 1 and "use --columns key=<name or index>" in r.output
+    with pytest.raises(TraceFormatError, match=r"pass columns=\{'key'"):
+        read_trace(tmp_path / "t.csv")
+    r = cli("trace", "stats", tmp_path / "t.csv", "--columns", "key=baz")
+    assert r.exit_code == 2 and "Invalid value for '--columns': key=baz: no column named" in r.output
+    with pytest.raises(ParamError, match="^columns: key=baz"):
+        read_trace(tmp_path / "t.csv", columns={"key": "baz"})
+    r = cli("trace", "stats", tmp_path / "t.csv", "--columns", "colour=1")
+    assert r.exit_code == 2 and "unknown role 'colour'" in r.output
+    p = tmp_path / "rand.bin"
+    p.write_bytes(np.random.default_rng(1).bytes(50_000))
+    r = cli("trace", "stats", p)
+    assert r.exit_code == 1 and "--format int32be or --format int64be" in r.output
+    with pytest.raises(TraceFormatError, match="pass format='int32be' or format='int64be'"):
+        read_trace(p)
+
+
+def test_scarab_is_detected():
+    t = read_trace(SCARAB)
+    assert t.format == "int64be" and len(t) == 20_000 and t.columns == ("key",)
+    assert t.key[0].astype(np.int64) == 8756849942801480528     # SOURCE.md's first id
+    assert read_trace(WEB12).format == "int32be"
+    raw = open(WEB12, "rb").read()                  # without the .trc.bin name: by its bytes
+    assert read_trace(io.BufferedReader(io.BytesIO(raw))).format == "int32be"
+    assert detect_formats(open(SCARAB, "rb").read()) == ["int64be"]
+
+
+def test_tencent_format_composite_key_and_zone():
+    t = read_trace(TENCENT, with_strings="url")
+    assert t.format == "tencent" and len(t) == 500 and t.malformed == 0
+    assert t.columns == ("time_ns", "key", "size")
+    first = open(TENCENT).readline().split()
+    assert t.url[0] == f"{first[1]}/{first[2]}/{first[3]}"
+    assert t.key[0] == hash64(t.url[0]) and t.size[0] == int(first[4])
+    # 20160201164604 China time = 08:46:04 UTC (STATS.md)
+    assert t.time_ns[0] == 1454316364 * 10**9
+    assert read_trace(TENCENT, tz="UTC").time_ns[0] == t.time_ns[0] + 8 * 3600 * 10**9
+    assert read_trace(TENCENT, tz="Asia/Shanghai").time_ns[0] == t.time_ns[0]
+    distinct = {" ".join(ln.split()[1:4]) for ln in open(TENCENT)}
+    assert len(np.unique(t.key)) == len(distinct)
+    r = cli("trace", "stats", TENCENT, "--tz", "-05:00", "--json")
+    assert json.loads(r.stdout)["start_utc"] == "2016-02-01T21:46:04+00:00"
+
+
+def test_zone_less_times_follow_tz_with_daylight_saving():
+    csv = (b"time,url\n2024-03-31T01:59:59,/a\n2024-03-31T03:00:00,/b\n"
+           b"2024-10-27T02:30:00,/c\n2024-07-01T12:00:00+00:00,/d\n")
+    t = parse_bytes(csv, tz="Europe/Paris")
+    assert (t.time_ns // 10**9).tolist() == [1711846799, 1711846800,
+                                             1729989000,     # the first 02:30 (CEST, fold=0)
+                                             1719835200]     # an explicit zone wins
+    hap = (b'10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/srv 10/0/30/69/109 200 2750 - - ---- '
+           b'1/1/1/1/0 0/0 "GET /x HTTP/1.1"\n')
+    assert parse_bytes(hap, tz="+01:00").time_ns[0] == parse_bytes(hap).time_ns[0] - 3600 * 10**9
+
+
+def test_keys_and_npy_formats(tmp_path):
+    t = parse_bytes(b"42 100\n/a/b\n42 -\n", format="keys")
+    assert t.format == "keys" and t.key.tolist() == [42, hash64("/a/b")]
+    assert t.malformed == 1 and t.malformed_examples[0][1] == "bad byte count"
+    assert parse_bytes(b"42 100\n/a/b\n7 3\n").format == "keys"
+    assert "size" in t.columns and not t.has_time
+    assert parse_bytes(b"a\nb\n").columns == ("key",)
+    arr = np.array([5, -1, 7], dtype=np.int32)
+    np.save(tmp_path / "k.npy", arr)
+    t = read_trace(tmp_path / "k.npy")
+    assert t.format == "npy" and t.key.view(np.int64).tolist() == [5, -1, 7]
+    (tmp_path / "k.npy.gz").write_bytes(gzip.compress((tmp_path / "k.npy").read_bytes()))
+    assert read_trace(tmp_path / "k.npy.gz").key.tolist() == t.key.tolist()
+    cut = (tmp_path / "k.npy").read_bytes()[:-4]
+    with pytest.raises(TruncatedInputError, match="ends after 2 of the 3 keys"):
+        parse_bytes(cut)
+
+
+# ------------------------------------------------ output of absent columns
+
+def test_columns_a_trace_lacks_are_na_not_zero():
+    r = cli("trace", "stats", WEB12, "--json")
+    st = json.loads(r.stdout)
+    assert st["columns"] == ["key"]
+    for k in ("bytes_served", "distinct_sessions", "status", "method", "start_utc",
+              "rate_max_per_s"):
+        assert st[k] is None, k
+    assert not any(k.startswith(("status_", "method_")) for k in st)
+    r = cli("trace", "stats", WEB12)
+    rows = {ln.split("│")[1].strip(): ln.split("│")[2].strip()
+            for ln in r.output.splitlines() if ln.count("│") == 3}
+    assert rows["bytes_served"] == rows["distinct_sessions"] == rows["status"] == "n/a"
+    assert "status_0" not in r.output and "method_NONE" not in r.output
+
+
+def test_main_command_shows_three_malformed_lines_and_v_shows_all():
+    r = cli("trace", "stats", NASA)
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    i = lines.index("malformed lines:")
+    shown = lines[i + 1:]
+    assert len(shown) == 4 and shown[-1] == "  (9 more malformed lines not shown; -v shows up " \
+                                            "to 10 per file)"
+    assert all(s.startswith("  line ") and len(s) <= 80 for s in shown[:3])
+    r = cli("trace", "stats", NASA, "-v")
+    lines = r.output.splitlines()
+    shown = lines[lines.index("malformed lines:") + 1:]
+    assert len(shown) == 11 and shown[-1] == "  (2 more malformed lines not shown)"
+    assert len(r.output.splitlines()) < 80
+
+
+def test_string_columns_slice_and_index():
+    t = read_trace(NASA, with_strings=True)
+    urls = list(t.url)
+    assert list(t.url[:2]) == urls[:2]
+    assert isinstance(t.url[:2], StringColumn) and len(t.url[5:5]) == 0
+    assert list(t.url[10:20:3]) == urls[10:20:3]
+    assert list(t.url[-3:]) == urls[-3:]
+    idx = np.array([7, 0, -1, 7])
+    assert list(t.url[idx]) == [urls[7], urls[0], urls[-1], urls[7]]
+    mask = t.status == 304
+    assert list(t.url[mask]) == [u for u, m in zip(urls, mask) if m]
+    assert t.url[[1, 2]].bytes_at(1) == urls[2].encode()
+    with pytest.raises(IndexError):
+        t.url[np.array([len(urls)])]
+    with pytest.raises(TypeError, match="indices"):
+        t.url[1.5]
