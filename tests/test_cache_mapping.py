@@ -5,6 +5,7 @@ adapter so that every difference that remains is one README states."""
 from collections.abc import MutableMapping
 
 import cachetools
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -188,3 +189,24 @@ def test_same_answers_as_cachetools_on_any_sequence(ops, maxsize):
                 results.append("KeyError")
         assert results[0] == results[1], (op, k)
         assert sorted(ct) == sorted(ours) and len(ct) == len(ours)
+
+
+@pytest.mark.parametrize("cls", [LRUCache, SieveCache, S3FIFOCache])
+def test_ttl_caches_never_list_or_pop_an_expired_value(cls):
+    c = cls(max_entries=10, default_ttl=10)
+    c.put("k", "STALE", now=0)
+    c.put("j", "fresh", now=100)
+    for call in (lambda: list(c), lambda: c.items(), lambda: c.keys(), lambda: c.values(),
+                 lambda: c.popitem()):
+        with pytest.raises(TypeError, match="now= is required"):
+            call()
+    assert c.items(now=100) == [("j", "fresh")] and c.values(now=100) == ["fresh"]
+    assert c.keys(now=5) == ["j", "k"] and len(c) == 2      # not yet reclaimed
+    assert c.popitem(now=100) == ("j", "fresh")            # "k" reclaimed first, never returned
+    assert len(c) == 0 and c.stats.expired == 1
+    c.put("a", 1, now=200)
+    c.put("b", 2, now=205)
+    assert c.expire(212) == [("a", 1)] and c.keys(now=212) == ["b"] and c.stats.expired == 2
+    sim = cls(max_entries=10, default_ttl=1)
+    sim.access_many(np.arange(3, dtype=np.uint64), times=np.array([0.0, 0.5, 2.0]))
+    assert sorted(k for k, _ in sim.expire(2.0)) == [0, 1] and len(sim) == 1

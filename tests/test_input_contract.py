@@ -7,6 +7,7 @@ import io
 import json
 import lzma
 import os
+import subprocess
 import warnings
 
 import numpy as np
@@ -291,3 +292,154 @@ def test_string_columns_slice_and_index():
         t.url[np.array([len(urls)])]
     with pytest.raises(TypeError, match="indices"):
         t.url[1.5]
+
+
+# ------------------------------- found by an adversarial review, each a test
+
+def test_percentages_on_a_pipe_are_read_once(tmp_path):
+    # the second pass re-opened the path: 0 requests and a 0.0000 miss ratio (or a
+    # hang on a FIFO); now anything but a regular file is kept from the first pass
+    out = subprocess.run(["bash", "-c", f"runiso cache sim <(cat {APACHE}) -c 5% -p lru --json"],
+                         capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    ref = json.loads(cli("cache", "sim", APACHE, "-c", "5%", "-p", "lru", "--json").stdout)
+    assert d["requests"] == 3000 and d["results"] == ref["results"]
+
+
+def test_headerless_csv_with_columns(tmp_path):
+    rows = open(os.path.join(DATA, "cloudphysics_head5000.csv"), "rb").read().split(b"\n", 1)[1]
+    p = tmp_path / "noheader.csv"
+    p.write_bytes(rows)
+    with_header = json.loads(cli("cache", "sim", os.path.join(DATA, "cloudphysics_head5000.csv"),
+                                 "-c", "1%", "-p", "lru", "--json").stdout)
+    for extra in ([], ["--format", "csv"]):       # was keys (no --format) / lost row 1 (csv)
+        r = cli("cache", "sim", p, "--columns", "time=1,key=4,size=3", "-c", "1%", "-p", "lru",
+                "--json", *extra)
+        d = json.loads(r.stdout)
+        assert d["format"] == "csv" and d["requests"] == 5000, d
+        assert d["results"] == with_header["results"]
+    r = cli("cache", "sim", APACHE, "--columns", "key=zz")      # clf has fixed columns
+    assert r.exit_code == 2 and "fixed columns" in r.output
+    r = cli("cache", "sim", APACHE, "--format", "clf", "--columns", "key=1")
+    assert r.exit_code == 2 and "only CSV/TSV input has a column mapping" in r.output
+
+
+def test_columns_mistakes_exit_2_with_the_reason(tmp_path):
+    csv = os.path.join(DATA, "cloudphysics_head5000.csv")
+    for spec, msg in (("key=99", "column index in [0, 5) (the first line has 5 columns)"),
+                      ("key=lbn,key=time", "role 'key' given twice"),
+                      ("key=lbn,size=lbn", "given two roles: key and size")):
+        r = cli("trace", "stats", csv, "--columns", spec)
+        assert r.exit_code == 2 and msg in r.output, (spec, r.output)
+    with pytest.raises(ParamError, match="expected a mapping"):
+        read_trace(csv, columns=["key"])
+    (tmp_path / "wide.csv").write_text(",".join(f"c{i}" for i in range(60_000)) + "\n1\n")
+    r = cli("trace", "stats", tmp_path / "wide.csv")
+    assert r.exit_code == 1 and len(r.output) < 600          # the header is cut, not 589 KB
+
+
+def test_a_byte_capacity_does_not_change_object_percentages():
+    path = os.path.join(DATA, "nasa_aug95_prefix.log")             # has 304s of size 0
+    alone = json.loads(cli("cache", "sim", path, "-c", "10%", "-p", "lru", "--json").stdout)
+    both = json.loads(cli("cache", "sim", path, "-c", "10%", "-c", "1MiB", "-p", "lru",
+                          "--json").stdout)
+    assert both["results"][0] == alone["results"][0]
+    assert both["distinct_objects"] == alone["distinct_objects"] == 459
+
+
+@pytest.mark.parametrize("data, msg", [
+    (np.random.default_rng(2).bytes(40_004), "do not tell 4-byte from 8-byte ids"),  # 4 mod 8
+    (open(SCARAB, "rb").read(16_000), "do not tell 4-byte from 8-byte ids"),   # 2,000 ids
+    (b"\x04\x22\x4d\x18" + bytes(5000), "an LZ4 file"),
+    ("GET / HTTP/1.1 200 5\n".encode("utf-16-le") * 50, "UTF-16 text"),
+    (b"\xff\xfe" + "a b\n".encode("utf-16-le") * 50, "UTF-16 text"),
+])
+def test_binary_files_that_are_not_id_streams_are_refused(tmp_path, data, msg):
+    p = tmp_path / "x.bin"
+    p.write_bytes(data)
+    r = cli("trace", "stats", p)
+    assert r.exit_code == 1 and msg in r.output, r.output
+
+
+def test_text_named_trc_bin_is_text_and_cr_only_lines_are_lines(tmp_path):
+    lines = open(APACHE, "rb").read().split(b"\n")[:200]
+    (tmp_path / "x.trc.bin").write_bytes(b"\n".join(lines[:100]) + b"\n")
+    assert read_trace(tmp_path / "x.trc.bin").format == "clf"
+    (tmp_path / "mac.log").write_bytes(b"\r".join(lines) + b"\r")   # was 1 request, exit 0
+    t = read_trace(tmp_path / "mac.log")
+    assert len(t) == 200 and t.malformed == 0
+    assert len(parse_bytes(b"time,key,size\r1,a,1\r2,b,1\r")) == 2
+
+
+def test_text_with_a_few_nul_lines_is_text():
+    lines = open(APACHE, "rb").read().split(b"\n")[:50]
+    lines[3] = b"\x00" * 40
+    t = parse_bytes(b"\n".join(lines) + b"\n")
+    assert t.format == "clf" and len(t) == 49 and t.malformed_examples[0][1] == "NUL byte in line"
+
+
+@pytest.mark.parametrize("codec, cut", [("xz", 5), ("bz2", 2), ("zst", 3), ("gz", 100),
+                                        ("xz", 100)])
+def test_a_stream_cut_early_is_truncated_not_a_format_problem(tmp_path, codec, cut):
+    p = tmp_path / f"t.{codec}"
+    p.write_bytes(CODECS[codec](open(APACHE, "rb").read())[:cut])
+    r = cli("trace", "stats", p)
+    assert r.exit_code == 1 and "truncated or corrupt" in r.output, r.output
+    assert "unrecognised" not in r.output
+
+
+def test_zstd_skippable_frames_are_skipped(tmp_path):
+    import struct
+    raw = open(NASA, "rb").read()
+    data = struct.pack("<II", 0x184D2A50, 4) + b"pzst" + zstandard.ZstdCompressor().compress(raw)
+    (tmp_path / "p.zst").write_bytes(data)
+    assert len(read_trace(tmp_path / "p.zst")) == 1855
+
+
+def test_nothing_parsed_suggests_csv_not_keys():
+    r = cli("cache", "sim", os.path.join(DATA, "cloudphysics_head5000.csv"), "--format", "plain")
+    assert r.exit_code == 1 and "use --format csv" in r.output and "keys" not in r.output
+
+
+def test_empty_answers_are_errors(tmp_path):
+    p = tmp_path / "zero.csv"
+    p.write_text("time,key,size\n" + "".join(f"{i},k{i % 7},0\n" for i in range(100)))
+    r = cli("cache", "sim", p, "--bytes", "-c", "10")
+    assert r.exit_code == 1 and "all 100 have size 0: there is nothing to replay" in r.output
+    for bad in ("", ","):
+        r = cli("cache", "sim", APACHE, "-p", bad)
+        assert r.exit_code == 2 and "no policy" in r.output
+    r = cli("cache", "sim", APACHE, "-c", "1000.0")
+    assert r.exit_code == 2 and "must be in (0, 1]" in r.output
+
+
+def test_strict_errors_name_the_file():
+    r = cli("trace", "stats", "--strict", NASA)
+    assert r.exit_code == 1 and f"{NASA}: line 299: bad byte count" in r.output
+
+
+def test_terminal_controls_and_markup_in_logs_are_escaped(tmp_path):
+    line = b'1.2.3.4 - - [01/Jan/2024:00:00:00 +0000] "GET /a\x1b]0;PWNED\x07[red]b HTTP/1.1" 200 5'
+    (tmp_path / "e.log").write_bytes(line + b"\njunk \x1b[31m line\n")
+    r = cli("trace", "stats", tmp_path / "e.log")
+    assert "\x1b" not in r.output and "\x07" not in r.output
+    assert "/a\\x1b]0;PWNED\\x07[red]b" in r.output and "junk \\x1b[31m line" in r.output
+
+
+def test_binary_traces_with_strings_have_their_ids_as_strings():
+    t = read_trace(WEB12, with_strings=True)
+    assert list(t.url[:3]) == ["0", "1", "2"] and len(t.user_agent) == len(t)
+    assert t.url[len(t) - 1] == str(int(t.key[-1].astype(np.int64)))
+    with pytest.raises(IndexError):
+        t.url[np.array([2**64 - 1], np.uint64)]              # wrapped to -1: the last row
+
+
+def test_trace_stats_two_passes_equal_kept_keys():
+    from runiso_core.trace_stats import TraceStatsBuilder
+    kept, twice = TraceStatsBuilder(keep_keys=True), TraceStatsBuilder(keep_keys=False)
+    chunks = list(__import__("runiso_core").iter_trace(APACHE, chunk_size=500, with_strings="url"))
+    for ch in chunks:
+        kept.add(ch, APACHE)
+        twice.add(ch, APACHE)
+    assert kept.result() == twice.result(lambda: (c.key for c in chunks))

@@ -473,7 +473,7 @@ cdef class SiteBalancer:
         if has_t:
             t_ns = _time_ns(now, "now")
         elif self._spill:
-            raise ValueError("now is required with spill_on_capacity=True (capacity is per second)")
+            raise TypeError("now is required with spill_on_capacity=True (capacity is per second)")
         if self._busy:
             self._enter()
             try:
@@ -521,7 +521,7 @@ cdef class SiteBalancer:
             if tarr.shape[0] != n:
                 raise ValueError(f"times has {tarr.shape[0]} items but sites has {n}")
         elif self._spill:
-            raise ValueError("times are required with spill_on_capacity=True (capacity is per second)")
+            raise TypeError("times are required with spill_on_capacity=True (capacity is per second)")
         out = np.empty(n, dtype=np.int32)
         if n == 0:
             return out

@@ -268,7 +268,7 @@ class SiteBalancerPy:
                 raise TypeError("key is required with policy='hash' (session id, URL, or a pre-hashed int)")
             h = _key_hash(key, argname="key")
         if now is None and self.options.spill_on_capacity:
-            raise ValueError("now is required with spill_on_capacity=True (capacity is per second)")
+            raise TypeError("now is required with spill_on_capacity=True (capacity is per second)")
         return self._pick(a, h, None if now is None else time_ns(now))
 
     def pick_many(self, sites: Sequence[int], keys: Any = None, times: Any = None) -> np.ndarray:
@@ -280,7 +280,7 @@ class SiteBalancerPy:
         else:
             hk = [0] * n
         if times is None and self.options.spill_on_capacity:
-            raise ValueError("times are required with spill_on_capacity=True (capacity is per second)")
+            raise TypeError("times are required with spill_on_capacity=True (capacity is per second)")
         out = np.empty(n, dtype=np.int32)
         for i in range(n):
             t = None if times is None else math.floor(float(times[i]) * 1e9)

@@ -107,6 +107,6 @@ cdef class _Cache:
     cdef int _sync_objs(self) except -1
     cdef list _drain(self)
     cdef int _notify(self, list pairs) except -1
-    cdef list _resident(self, bint pairs)  # resident keys or (key, value) pairs, newest first
+    cdef list _resident(self, bint pairs, object now, str method)  # unexpired keys or pairs, newest first
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE
     cdef bint _same_key(self, uint32_t s, object key) except -1

@@ -29,7 +29,7 @@ entry in all with the default ghost of 0.9x ``max_entries``. Sizes are < 2**48 b
 """
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -98,29 +98,33 @@ class _Cache:
         """Cached value or ``default`` without promoting, counting or reclaiming."""
     def pop(self, key: Key, default: _T = ..., *, now: float | None = None) -> Any | _T:
         """Remove and return the value; ``default`` or KeyError when absent/expired. No callback."""
-    def __getitem__(self, key: Key) -> Any:
+    def __getitem__(self, key: Key, /) -> Any:
         """``get`` raising KeyError on a miss."""
-    def __setitem__(self, key: Key, value: object) -> None:
+    def __setitem__(self, key: Key, value: object, /) -> None:
         """``put(key, value)`` with size 1."""
-    def __delitem__(self, key: Key) -> None:
+    def __delitem__(self, key: Key, /) -> None:
         """``pop`` raising KeyError when absent."""
     def __contains__(self, key: object) -> bool:
         """Resident; no side effects (TypeError on a cache with TTLs: use ``peek(key, now=)``)."""
     def __len__(self) -> int:
-        """Resident entries (an expired entry counts until it is reclaimed)."""
+        """Resident entries (an expired entry counts until it is reclaimed: ``expire(now)``)."""
     def __iter__(self) -> Iterator[Any]:
-        """Resident keys, newest first (key objects in proxy mode, uint64 ints in simulator mode)."""
-    def keys(self) -> list[Any]:
-        """Resident keys, newest first."""
-    def items(self) -> list[tuple[Any, Any]]:
-        """Resident ``(key, value)`` pairs, newest first (values None in simulator mode)."""
-    def values(self) -> list[Any]:
-        """Resident values, newest first."""
+        """Resident keys, newest first (key objects in proxy mode, uint64 ints in simulator mode);
+        TypeError on a cache with TTLs (use ``keys(now=)``)."""
+    def keys(self, *, now: float | None = None) -> list[Any]:
+        """Resident keys, newest first; with TTLs ``now`` is required and expired ones are left out."""
+    def items(self, *, now: float | None = None) -> list[tuple[Any, Any]]:
+        """Resident ``(key, value)`` pairs, newest first (values None in simulator mode); as ``keys``."""
+    def values(self, *, now: float | None = None) -> list[Any]:
+        """Resident values, newest first; as ``keys``."""
+    def expire(self, now: float) -> list[tuple[Any, Any]]:
+        """Reclaim the entries expired at ``now`` (counted in ``expired``, no callback); return them."""
     def clear(self) -> None:
         """Drop every entry (no callbacks); stats are kept."""
-    def popitem(self) -> tuple[Any, Any]:
+    def popitem(self, *, now: float | None = None) -> tuple[Any, Any]:
         """Remove and return the pair the policy would evict next (LRU: least recently used);
-        KeyError when empty. No callback, not counted in ``evictions``."""
+        with TTLs ``now`` is required and expired entries are reclaimed first. KeyError when
+        empty. No callback, not counted in ``evictions``."""
     def setdefault(self, key: Key, default: Any = None, *, size: int = 1, ttl: float | None = None,
                    now: float | None = None) -> Any:
         """The cached value (a counted hit), else ``put(key, default)`` and ``default``."""
@@ -152,6 +156,7 @@ class _Cache:
     def memory_bytes(self) -> int:
         """C memory held (slot pool + index + S3-FIFO ghost ring and live bitmap + proxy object arrays)."""
 
+@final
 class LRUCache(_Cache):
     """Least-recently-used cache under a byte and/or entry bound, with TTLs and stats.
 
@@ -168,6 +173,7 @@ class LRUCache(_Cache):
                  on_evict: Callable[[Any, Any], object] | None = None,
                  resize_on_hit: bool = True) -> None: ...
 
+@final
 class SieveCache(_Cache):
     """SIEVE (NSDI'24): FIFO queue + visited bit; a hand walks from the oldest
     entry toward the newest, clearing visited bits, and evicts the first
@@ -177,6 +183,7 @@ class SieveCache(_Cache):
                  on_evict: Callable[[Any, Any], object] | None = None,
                  resize_on_hit: bool = True) -> None: ...
 
+@final
 class S3FIFOCache(_Cache):
     """S3-FIFO (SOSP'23) as libCacheSim's S3FIFO.c: small FIFO (10 %), main FIFO
     with a 2-bit clock, ghost FIFO of keys (90 %); at small-queue eviction a key

@@ -668,20 +668,30 @@ cdef class _Cache:
         return rc_peek(&self._c, k, self._c.now) != RC_NIL
 
     def __len__(self):
+        """Resident entries; on a cache with TTLs, expired ones count until
+        they are reclaimed (by a request for them, or :meth:`expire`)."""
         return self._c.n
 
-    def popitem(self):
-        """Remove and return the ``(key, value)`` pair the policy would evict
+    def popitem(self, *, now=None):
+        """popitem(*, now=None)
+
+        Remove and return the ``(key, value)`` pair the policy would evict
         next (LRU: the least recently used; SIEVE: the first unvisited entry
         from the hand; S3-FIFO: its next victim), as cachetools' ``popitem``.
-        KeyError when empty. No ``on_evict`` callback and not counted in
-        ``evictions`` (the caller removed it); values are None in simulator mode.
+        On a cache with TTLs ``now`` is required and the entries expired at
+        ``now`` are reclaimed first (:meth:`expire`), so an expired value is
+        never returned. KeyError when empty. No ``on_evict`` callback and not
+        counted in ``evictions`` (the caller removed it); values are None in
+        simulator mode.
         """
         cdef uint32_t s
         cdef int64_t n0, ev0
         cdef int lo
         if self._busy:
             self._wait_idle()
+        self._time(now, "popitem", RC_TTL_DEFAULT)
+        if self._ttl_used:
+            self.expire(now)
         if self._c.n == 0:
             raise KeyError("popitem(): cache is empty")
         self._enter()
@@ -730,11 +740,14 @@ cdef class _Cache:
         for k, v in kwargs.items():
             self.put(k, v)
 
-    cdef list _resident(self, bint pairs):
-        # Resident keys (or (key, value) pairs), newest first: key objects in
-        # proxy mode, uint64 ints otherwise; values are None in simulator mode.
+    cdef list _resident(self, bint pairs, object now, str method):
+        # Resident, unexpired keys (or (key, value) pairs), newest first: key
+        # objects in proxy mode, uint64 ints otherwise; values are None in
+        # simulator mode. On a cache with TTLs `now` is required (the rule).
         if self._busy:
             self._wait_idle()
+        cdef int64_t t = self._time(now, method, RC_TTL_DEFAULT)
+        cdef bint timed = self._ttl_used
         cdef list out = []
         cdef uint32_t s
         cdef int q
@@ -742,27 +755,76 @@ cdef class _Cache:
         for q in (Q_MAIN, Q_SMALL):
             s = self._c.head[q]
             while s != RC_NIL:
-                proxy = self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None
-                k = self._keys[s] if proxy else self._c.e[s].key
-                out.append((k, self._vals[s] if proxy else None) if pairs else k)
+                if not (timed and t >= self._c.e[s].expire):
+                    proxy = self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None
+                    k = self._keys[s] if proxy else self._c.e[s].key
+                    out.append((k, self._vals[s] if proxy else None) if pairs else k)
                 s = self._c.e[s].next
         return out
 
     def __iter__(self):
-        """Resident keys, newest first (key objects in proxy mode, uint64 ints otherwise)."""
-        return iter(self._resident(False))
+        """Resident keys, newest first (key objects in proxy mode, uint64 ints
+        otherwise); TypeError on a cache with TTLs (use ``keys(now=...)``)."""
+        return iter(self._resident(False, None, "__iter__"))
 
-    def keys(self):
-        """List of resident keys, newest first."""
-        return self._resident(False)
+    def keys(self, *, now=None):
+        """keys(*, now=None)
 
-    def items(self):
-        """List of resident ``(key, value)`` pairs, newest first (values are None in simulator mode)."""
-        return self._resident(True)
+        List of resident keys, newest first; on a cache with TTLs ``now`` is
+        required and the entries expired at ``now`` are left out."""
+        return self._resident(False, now, "keys")
 
-    def values(self):
-        """List of resident values, newest first."""
-        return [v for _, v in self.items()]
+    def items(self, *, now=None):
+        """items(*, now=None)
+
+        List of resident ``(key, value)`` pairs, newest first (values are None
+        in simulator mode); expired entries left out as in :meth:`keys`."""
+        return self._resident(True, now, "items")
+
+    def values(self, *, now=None):
+        """values(*, now=None)
+
+        List of resident values, newest first; expired ones left out as in :meth:`keys`."""
+        return [v for _, v in self._resident(True, now, "values")]
+
+    def expire(self, now):
+        """expire(now)
+
+        Reclaim every entry expired at ``now`` (counted in ``expired``) and
+        return their ``(key, value)`` pairs, oldest first (values None in
+        simulator mode). No ``on_evict`` callback: the caller has them. Until
+        then an expired entry still counts in ``len()`` and ``stats.entries``.
+        """
+        cdef int64_t t = self._now(now)
+        cdef uint32_t s, nxt
+        cdef int q, lo
+        cdef list out = []
+        if now is None:
+            raise TypeError(f"{self._name}.expire: now is required")
+        self._enter()
+        try:
+            lo = self._c.log_on
+            for q in (Q_SMALL, Q_MAIN):
+                s = self._c.tail[q]
+                while s != RC_NIL:
+                    nxt = self._c.e[s].prev
+                    if t >= self._c.e[s].expire:
+                        self._c.log_n = 0
+                        self._c.log_on = 1
+                        if rc_drop(&self._c, s) != 0:
+                            raise MemoryError(f"{self._name}: out of memory")
+                        self._c.log_on = lo
+                        self._c.expired += 1
+                        if self._mode == MODE_PROXY:
+                            out += self._drain()
+                        else:
+                            out.append((self._c.e[s].key, None))
+                            self._c.log_n = 0
+                    s = nxt
+            self._c.log_on = lo
+        finally:
+            self._leave()
+        return out
 
     def clear(self):
         """Drop every entry (no eviction callbacks); stats are kept."""

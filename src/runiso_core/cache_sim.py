@@ -6,11 +6,12 @@ fed chunk by chunk with ``access_many`` (no Python object per request).
 
 Rules, as libCacheSim's ``cachesim`` has them (so the miss ratios are equal):
 
-* The **working set** is the distinct objects and the sum of their sizes, each
-  object counted with the first size seen (libCacheSim's
-  ``cal_working_set_size``). A percentage capacity is a share of it,
-  rounded with :func:`runiso_core.units.fraction_of` (the rule ``trace stats``
-  uses too).
+* The **working set** is the distinct objects (every request counts) and the
+  sum of their sizes, each object counted with the first size seen on a
+  request that has one (libCacheSim's ``cal_working_set_size``, which skips
+  size-0 requests). An object percentage is a share of the objects, a byte
+  percentage a share of the bytes, rounded with
+  :func:`runiso_core.units.fraction_of` (the rule ``trace stats`` uses too).
 * **Object capacities** count every request (size irrelevant); the byte miss
   ratio is then computed from the logged sizes of the missed requests.
 * **Byte capacities** replay the requests that have a size: a request of size
@@ -31,11 +32,12 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ._cache import LRUCache, S3FIFOCache, SieveCache
+from .keycounts import KeyCounts
 from .trace import Trace
 from .units import Capacity
 
-__all__ = ["POLICIES", "WorkingSet", "SimResult", "CacheSimReport", "MissingColumnError",
-           "simulate", "columns_of", "buffered"]
+__all__ = ["POLICIES", "SimResult", "CacheSimReport", "MissingColumnError", "simulate",
+           "columns_of", "buffered"]
 
 #: Policy name -> cache class.
 POLICIES = {"lru": LRUCache, "sieve": SieveCache, "s3fifo": S3FIFOCache}
@@ -49,35 +51,6 @@ class MissingColumnError(ValueError):
     def __init__(self, column: str, message: str) -> None:
         super().__init__(message)
         self.column = column
-
-
-class WorkingSet:
-    """Distinct objects and their bytes (first size seen per object), merged
-    chunk by chunk in sorted arrays: 16 bytes per distinct object."""
-
-    def __init__(self) -> None:
-        self._keys = np.empty(0, np.uint64)
-        self.bytes = 0
-
-    @property
-    def objects(self) -> int:
-        return int(self._keys.size)
-
-    def add(self, keys: np.ndarray, sizes: np.ndarray | None) -> None:
-        """Count the objects of ``keys`` not seen before (with ``sizes``: their bytes)."""
-        if not keys.size:
-            return
-        uk, first = np.unique(keys, return_index=True)
-        if self._keys.size:
-            pos = np.searchsorted(self._keys, uk)
-            seen = (pos < self._keys.size) & (self._keys[np.minimum(pos, self._keys.size - 1)] == uk)
-            new = ~seen
-            uk, first = uk[new], first[new]
-        if sizes is not None and uk.size:
-            self.bytes += int(sizes[first].sum())
-        if uk.size:
-            # two sorted runs: the stable sort (timsort) merges them in linear time
-            self._keys = np.sort(np.concatenate([self._keys, uk]), kind="stable")
 
 
 @dataclass(frozen=True)
@@ -203,7 +176,8 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
         if p not in POLICIES:
             raise ValueError(f"unknown policy {p!r}; expected one of {', '.join(POLICIES)}")
     rep = CacheSimReport(ttl=ttl)
-    ws = WorkingSet()
+    objects = KeyCounts()       # every request
+    sized = KeyCounts()         # requests with a size: the bytes of the working set
     by_bytes = any(c.kind == "bytes" for c in capacities)
     two_pass = any(c.fraction is not None for c in capacities)
     sims: list[_Sim] = []
@@ -218,7 +192,7 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
             raise MissingColumnError("time_ns", "a TTL needs request times, and the trace has "
                                      "no time column")
         for cap in capacities:
-            bound = cap.resolve(ws.objects, ws.bytes if has_sizes else None)
+            bound = cap.resolve(objects.objects, sized.bytes if has_sizes else None)
             for p in policies:
                 sim = _Sim(p, cap, bound, ttl, resize_on_hit)
                 sims.append(sim)
@@ -257,16 +231,14 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
         rep.requests += len(ch)
         rep.has_sizes &= "size" in ch.columns      # a column of the whole trace, or none
         rep.has_time &= "time_ns" in ch.columns
-        sz = ch.size if rep.has_sizes else None
-        if by_bytes and sz is not None:
-            m = sz > 0     # libCacheSim's working set skips zero-size requests too
-            ws.add(ch.key[m], sz[m])
-        else:
-            ws.add(ch.key, sz)
+        objects.add(ch.key)
+        if rep.has_sizes:
+            m = ch.size > 0     # libCacheSim's working set skips zero-size requests
+            sized.add(ch.key[m], ch.size[m])
         if not two_pass:
             feed(columns_of(ch))
-    rep.distinct_objects = ws.objects
-    rep.distinct_bytes = ws.bytes if rep.has_sizes else None
+    rep.distinct_objects = objects.objects
+    rep.distinct_bytes = sized.bytes if rep.has_sizes else None
     if not started:
         return rep
     if two_pass:
@@ -277,6 +249,10 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
         for cols in second_pass():
             if len(cols[0]):
                 feed(cols)
+    if byte_sims and byte_sims[0].requests == 0:
+        raise MissingColumnError("size", f"a byte capacity replays the requests that have a "
+                                 f"size, and all {rep.requests:,} have size 0: there is nothing "
+                                 f"to replay")
     rep.results = [s.result(rep.has_sizes) for s in sims]
     return rep
 

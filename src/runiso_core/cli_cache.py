@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import click
 
 from .cli_input import (InputReport, ReadOptions, empty_message, finish, malformed_lines,
                         read_chunks, trace_options)
+from .cli_util import value_callback
 from .units import format_bytes, parse_capacity, parse_duration
 
 _POLICY_NAMES = ("lru", "sieve", "s3fifo")
 
 
 def _policies(ctx, param, values):
+    if values and not "".join(values).replace(",", "").strip():
+        raise click.BadParameter(f"no policy in {' '.join(values)!r}; expected a comma-separated "
+                                 f"list of {', '.join(_POLICY_NAMES)}")
     out = []
     for v in values or ("lru,sieve,s3fifo",):
         for p in v.split(","):
@@ -28,13 +33,8 @@ def _policies(ctx, param, values):
     return out
 
 
-def _ttl(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        ttl = parse_duration(value, what="TTL")
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
+def _ttl(text: str) -> float | None:
+    ttl = parse_duration(text, what="TTL")
     return None if math.isinf(ttl) else ttl     # inf: objects never expire, as without --ttl
 
 
@@ -54,7 +54,7 @@ def cache() -> None:
               metavar="LIST", help="Comma-separated policies: lru,sieve,s3fifo [default: all].")
 @click.option("--bytes", "by_bytes", is_flag=True,
               help="Plain numbers and percentages are byte capacities (needs sizes).")
-@click.option("--ttl", callback=_ttl, default=None, metavar="DURATION",
+@click.option("--ttl", callback=value_callback(_ttl), default=None, metavar="DURATION",
               help="Default TTL of every object, e.g. 10m (needs request times).")
 @click.option("--resize-on-hit", is_flag=True,
               help="A hit with another logged size resizes the object (cachetools' rule); "
@@ -84,7 +84,9 @@ def sim(files, capacities, policies, by_bytes, ttl, resize_on_hit, as_json,
     chunks = (ch for _, ch in read_chunks(files, read, report))
     second = None
     if any(c.fraction is not None for c in caps):
-        if "-" in files:
+        # a percentage needs the working set first: files are read twice, what
+        # cannot be (stdin, a pipe, a FIFO, /dev/stdin) is kept in memory
+        if any(f == "-" or not os.path.isfile(f) for f in files):
             chunks, second = buffered(chunks)
         else:
             def second():

@@ -24,6 +24,7 @@ import click
 
 from ._trace_types import TraceFormatError, ParamError
 from .trace import FORMATS, MAX_CHUNK_SIZE, MAX_LINE_BYTES, Trace, iter_trace
+from .cli_util import printable, value_callback
 from .units import parse_size
 
 __all__ = ["trace_options", "ReadOptions", "InputReport", "FileReport", "read_chunks", "warn",
@@ -57,19 +58,16 @@ def _parse_columns(ctx, param, spec: str | None):
         role, col = role.strip(), col.strip()
         if not sep or not role or not col:
             raise click.BadParameter(f"expected role=column[,role=column...], got {spec!r}")
+        if role in out:
+            raise click.BadParameter(f"role {role!r} given twice in {spec!r}")
         out[role] = int(col) if col.isdigit() else col
     return out
 
 
-def _parse_line_limit(ctx, param, value: str | None) -> int:
-    if value is None:
-        return MAX_LINE_BYTES
-    try:
-        n = parse_size(value, what="line limit")
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
+def _line_limit(text: str) -> int:
+    n = parse_size(text, what="line limit")
     if not 1024 <= n <= 1 << 30:
-        raise click.BadParameter(f"{value!r}: the line limit must be between 1KiB and 1GiB")
+        raise ValueError(f"{text!r}: the line limit must be between 1KiB and 1GiB")
     return n
 
 
@@ -92,9 +90,10 @@ def trace_options(f):
         click.option("--chunk-size", default=1_000_000, show_default=True,
                      type=click.IntRange(1, MAX_CHUNK_SIZE),
                      help="Requests per parsed chunk (bounds memory)."),
-        click.option("--max-line-bytes", "max_line", default=None, callback=_parse_line_limit,
-                     metavar="SIZE", help="Longer lines are skipped as malformed "
-                                          "[default: 1MiB]."),
+        click.option("--max-line-bytes", "max_line", default="1MiB",
+                     callback=value_callback(_line_limit),
+                     metavar="SIZE", show_default=True,
+                     help="Longer lines are skipped as malformed."),
         click.option("-v", "--verbose", is_flag=True,
                      help="Show every malformed line kept (up to 10 per file), not just 3."),
     ]
@@ -246,7 +245,7 @@ def malformed_lines(report: InputReport, verbose: bool, width: int | None = None
     out = []
     for path, ln, reason, text in shown:
         where = f"{path}:{ln}" if many else f"line {ln}"
-        line = f"  {where}: {reason}: {text}"
+        line = f"  {where}: {reason}: {printable(text)}"
         if width and len(line) > width and not verbose:
             line = line[:max(20, width - 1)] + "…"
         out.append(line)

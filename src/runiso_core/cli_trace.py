@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -9,7 +10,7 @@ import click
 from ._trace_types import ParamError
 from .cli_input import (InputReport, empty_message, finish, malformed_lines, read_chunks,
                         trace_options)
-from .cli_util import quiet_broken_pipe
+from .cli_util import printable, quiet_broken_pipe
 from .synth import MAX_CLIENTS, MAX_LINES
 
 _SYNTH_OPTIONS = {"n": "-n' / '--lines", "output": "-o' / '--output"}
@@ -38,6 +39,7 @@ _NOT_IN_TABLE = ("malformed_examples", "truncated")
 def _render(stats: dict, report, read) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     t = Table(title="runiso trace stats", show_header=True, header_style="bold")
@@ -51,7 +53,8 @@ def _render(stats: dict, report, read) -> None:
         if head in ("status", "method", "top", "lru") and head != section:
             t.add_section()
             section = head
-        t.add_row(k, _fmt_value(k, v))
+        # Text: no rich markup in log content ("[red]" in a URL), no terminal controls
+        t.add_row(k, Text(printable(_fmt_value(k, v))))
     console.print(t)
     for ln in malformed_lines(report, read.verbose, console.width):
         click.echo(ln)
@@ -72,10 +75,13 @@ def stats_cmd(files, as_json, read) -> None:
     from .trace_stats import TraceStatsBuilder
 
     report = InputReport()
-    b = TraceStatsBuilder()
+    # the LRU figures need the distinct count first: files are read twice,
+    # what cannot be (stdin, a pipe) keeps its keys (8 bytes per request)
+    twice = all(f != "-" and os.path.isfile(f) for f in files)
+    b = TraceStatsBuilder(keep_keys=not twice)
     for path, ch in read_chunks(files, read, report, with_strings="url"):
         b.add(ch, report.files[-1].path)
-    st = b.result()
+    st = b.result(lambda: (ch.key for _, ch in read_chunks(files, read, InputReport())))
     st["files"] = [f.path for f in report.files]
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False))
@@ -118,12 +124,13 @@ def synth_cmd(n, seed, products, alpha, pages_per_session, cart_rate, checkout_r
     cart and check out, a diurnal curve and an optional flash-sale surge.
     Seeded: the same arguments give a byte-identical file.
     """
-    from .synth import open_output, write_synth
+    from .synth import open_output, synth_lines, write_synth
 
     kw = dict(seed=seed, products=products, alpha=alpha, pages_per_session=pages_per_session,
               cart_rate=cart_rate, checkout_rate=checkout_rate, clients=clients, days=days,
               start=start, flash_sale=flash_sale)
     try:
+        synth_lines(n, **kw)           # checks every option before the output is opened
         if output == "-":
             write_synth(sys.stdout.buffer, n, **kw)
             sys.stdout.buffer.flush()

@@ -103,8 +103,8 @@ def parse_flash_sale(spec: str) -> tuple[float, float, float]:
         factor = float(parts[2])
     except ValueError:
         raise ValueError(f"flash_sale FACTOR: expected a number >= 1, got {parts[2]!r}") from None
-    if not factor >= 1 or dur <= 0:
-        raise ValueError(f"flash_sale: need DURATION > 0 and FACTOR >= 1, got {spec!r}")
+    if not 1 <= factor <= 1000 or dur <= 0:     # also refuses nan/inf (they broke the CDF)
+        raise ValueError(f"flash_sale: need DURATION > 0 and FACTOR in [1, 1000], got {spec!r}")
     return start, dur, factor
 
 
@@ -204,10 +204,13 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
                 checkout_rate: float = 0.35, days: float = 1.0,
                 start: str = "2026-11-27T00:00:00", flash_sale: str | None = None,
                 clients: int | None = None, block: int = 250_000) -> Iterator[bytes]:
-    """Yield the log as byte blocks of at most ``block`` lines (``n`` lines in all).
+    """The log as an iterator of byte blocks of at most ``block`` lines (``n``
+    lines in all).
 
     See the module docstring for the model. All randomness comes from
-    ``numpy.random.default_rng(seed)``.
+    ``numpy.random.default_rng(seed)``. The arguments are checked here, before
+    the first block is asked for (a bad one raises :class:`ParamError` at
+    once, so a caller can validate before it opens its output).
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_LINES:
         raise ParamError("n", f"must be an int in [0, {MAX_LINES:_}], got {n!r}")
@@ -242,13 +245,23 @@ def synth_lines(n: int, *, seed: int = 0, products: int = 10_000, alpha: float =
         sale = parse_flash_sale(flash_sale) if flash_sale else None
     except ValueError as e:
         raise ParamError("flash_sale", str(e).removeprefix("flash_sale").lstrip(" :")) from None
-    if n == 0:
-        return
-    rng = np.random.default_rng(seed)
     span = max(1, int(days * 86400))
     if sale and sale[0] >= span:
         raise ParamError("flash_sale", f"START {sale[0]:g} s is after the end of the trace "
                          f"({span} s = {days:g} days)")
+    if not isinstance(block, int) or block < 1:
+        raise ParamError("block", f"must be an int >= 1, got {block!r}")
+    return _blocks(n, seed=seed, products=products, alpha=alpha,
+                   pages_per_session=pages_per_session, cart_rate=cart_rate,
+                   checkout_rate=checkout_rate, clients=clients, block=block, t0s=t0s,
+                   span=span, sale=sale)
+
+
+def _blocks(n: int, *, seed, products, alpha, pages_per_session, cart_rate, checkout_rate,
+            clients, block, t0s, span, sale) -> Iterator[bytes]:
+    if n == 0:
+        return
+    rng = np.random.default_rng(seed)
 
     # --- sessions: page counts and funnel flags, enough sessions for n lines.
     p_geo = 1.0 / pages_per_session

@@ -64,28 +64,25 @@ Input contract (every reader and command follows it)
   would parse it. Empty input yields nothing (no error).
 * A text log given a binary format (``format="int64be"``) is refused.
 * Detection failures name why (the line limit, each format's reason).
+
+Opening and decompression live in :mod:`runiso_core._trace_io`, format
+detection in :mod:`runiso_core._trace_detect`; this module reads.
 """
 from __future__ import annotations
 
-import bz2
-import functools
-import gzip
 import io
-import lzma
-import os
-import re
-import sys
-import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
-from ._parse import REASONS, ROLE_CODES, ChunkParser
-from ._trace_types import (Method, TraceFormatError, ParamError, TruncatedInputError,
+from ._parse import REASONS, ChunkParser
+from ._trace_detect import (BOM, DEFAULT_TZ, MAX_LINE_BYTES, NPY_MAGIC, csv_roles, detect,
+                            detect_formats, is_header, looks_binary)
+from ._trace_io import Input
+from ._trace_types import (Method, ParamError, TraceFormatError, TruncatedInputError,
                            format_hint, option_hint)
 from ._tz import TzSpecError, resolve_tz
-from .units import format_bytes
 
 __all__ = ["Trace", "StringColumn", "iter_trace", "read_trace", "parse_bytes", "Method",
            "TraceFormatError", "TruncatedInputError", "ParamError", "FORMATS",
@@ -102,17 +99,10 @@ _ALIASES = {
 #: Accepted ``format=`` names (aliases included).
 FORMATS = tuple(sorted(_ALIASES))
 _BINARY = ("int32be", "int64be", "npy")
-# Text formats tried by detection after CSV/TSV, in tie-break order.
-_DETECT_ORDER = ("clf", "haproxy", "tencent", "plain", "keys")
 
-_BLOCK = 1 << 22            # bytes read per block
 #: Largest chunk_size: each chunk's columns (~51 B/row) are allocated up front, so an
 #: absurd chunk_size would ask for terabytes before reading a byte.
 MAX_CHUNK_SIZE = 1 << 27
-#: Default line limit: longer lines are skipped as malformed ("line too long").
-MAX_LINE_BYTES = 1 << 20
-_BOM = b"\xef\xbb\xbf"
-_NPY_MAGIC = b"\x93NUMPY"
 _TOO_LONG = REASONS.index("line too long")
 _TRUNCATED = REASONS.index("truncated input")
 
@@ -127,23 +117,6 @@ _PRESENT = {"clf": _HTTP, "haproxy": _HTTP, "plain": ("time_ns", "key", "size"),
 _ROLE_COLUMN = {"time": "time_ns", "key": "key", "url": "key", "size": "size",
                 "client": "client", "session": "session", "status": "status",
                 "method": "method", "site": "site"}
-# Zone of zone-less timestamps when tz is None.
-_DEFAULT_TZ = {"tencent": "+08:00"}
-
-# Header names recognised for each CSV role (lower-cased).
-_CSV_NAMES = {
-    "time": ("time", "timestamp", "ts", "epoch", "datetime", "date", "time_ns"),
-    "key": ("key", "id", "obj_id", "object_id", "objid", "lbn", "key_id"),
-    "url": ("url", "uri", "path", "request_uri", "target", "request"),
-    "size": ("size", "bytes", "obj_size", "body_bytes_sent", "content_length", "length"),
-    "client": ("client", "ip", "client_ip", "remote_addr", "clientip", "addr"),
-    "session": ("session", "session_id", "sessionid", "cookie", "sid"),
-    "status": ("status", "status_code", "code"),
-    "method": ("method", "verb", "request_method"),
-    "site": ("site", "region", "pop", "dc", "datacenter"),
-}
-_HEADER_FIELD = re.compile(rb'^"?[A-Za-z_][A-Za-z0-9_ .()/-]*"?$')
-
 
 class StringColumn:
     """Strings of one chunk (request targets or user agents) stored as one
@@ -192,6 +165,8 @@ class StringColumn:
         if idx.dtype.kind not in "iu" or idx.ndim != 1:
             raise TypeError(f"StringColumn indices must be an int, a slice, or a 1-D integer or "
                             f"boolean array, got {type(i).__name__}")
+        if idx.dtype.kind == "u" and idx.size and idx.max() >= len(self):
+            raise IndexError(f"index {idx.max()} out of range for {len(self)} rows")
         return self._take(idx.astype(np.int64))
 
     def _take(self, idx: np.ndarray) -> StringColumn:
@@ -335,435 +310,6 @@ class Trace:
                 f"malformed={self.malformed}, backwards_time={self.backwards_time})")
 
 
-# ---------------------------------------------------------------- input
-
-class _ZstdReader:
-    """zstd frames -> bytes, with truncation detected (python-zstandard's
-    stream_reader ends silently inside a cut frame) and memory bounded: input
-    goes to the decoder 1 KiB at a time, so even RLE blocks (32768:1) produce
-    at most 32 MiB per step."""
-
-    _STEP = 1 << 10
-
-    def __init__(self, raw, zstandard) -> None:
-        self._raw = raw
-        self._dctx = zstandard.ZstdDecompressor()
-        self._obj = self._dctx.decompressobj()
-        self._in = b""            # compressed bytes not yet decoded
-        self._out: list[bytes] = []
-        self._nout = 0
-        self._in_frame = False    # inside a frame that has not ended
-        self._eof = False
-        self._err: Exception | None = None
-
-    def _step(self) -> None:
-        if not self._in:
-            self._in = self._raw.read(1 << 18)
-            if not self._in:
-                self._eof = True
-                if self._in_frame:
-                    raise EOFError("zstd stream ended before the end of its frame")
-                return
-        data, self._in = self._in[:self._STEP], self._in[self._STEP:]
-        while data:
-            if self._obj.eof:
-                self._obj = self._dctx.decompressobj()
-            out = self._obj.decompress(data)
-            if out:
-                self._out.append(out)
-                self._nout += len(out)
-            self._in_frame = not self._obj.eof
-            data = self._obj.unused_data if self._obj.eof else b""
-            if data and self._obj.eof:
-                self._in = data + self._in   # the next frame starts here
-                data = b""
-
-    def read1(self, n: int) -> bytes:
-        if self._err is not None and not self._nout:
-            raise self._err
-        try:
-            while self._nout < n and not self._eof:
-                self._step()
-        except Exception as e:        # hand out what was decoded before it, raise next time
-            self._err, self._eof = e, True
-            if not self._nout:
-                raise
-        buf = b"".join(self._out)
-        out, rest = buf[:n], buf[n:]
-        self._out = [rest] if rest else []
-        self._nout = len(rest)
-        return out
-
-    def close(self) -> None:
-        self._out = []
-
-
-@functools.lru_cache(maxsize=1)
-def _decompress_errors() -> tuple:
-    errs = [EOFError, OSError, lzma.LZMAError, zlib.error]
-    try:
-        import zstandard
-        errs.append(zstandard.ZstdError)
-    except ImportError:
-        pass
-    return tuple(errs)
-
-
-class _Input:
-    """One opened trace: the decompressed stream over the raw one, reading
-    blocks and remembering a decompression error (kept, not raised, so the
-    rows decoded before it are parsed first)."""
-
-    def __init__(self, path, progress: Callable[[int, int | None], None] | None) -> None:
-        self.progress = progress
-        self.own_raw = False
-        if hasattr(path, "read"):
-            if isinstance(path, io.TextIOBase):   # its read() gives str: the parsers need bytes
-                raise TypeError(f"path: expected a binary file object (open(..., 'rb')), got a "
-                                f"text stream {type(path).__name__}")
-            raw = path if hasattr(path, "peek") else io.BufferedReader(path)  # type: ignore[arg-type]
-            self.name = str(getattr(path, "name", "<stream>"))
-            self.raw_size = None
-        elif path == "-" or path == b"-":
-            raw = sys.stdin.buffer
-            self.name, self.raw_size = "<stdin>", None
-        else:
-            name = os.fspath(path)
-            if isinstance(name, bytes):
-                name = os.fsdecode(name)
-            if os.path.isdir(name):
-                raise IsADirectoryError(f"path: {name!r} is a directory, expected a trace file")
-            raw = open(name, "rb")
-            self.own_raw = True
-            self.name = name
-            self.raw_size = os.fstat(raw.fileno()).st_size
-        self.raw = raw
-        magic = raw.peek(6)[:6] if hasattr(raw, "peek") else b""
-        self.codec: str | None = None
-        if magic[:2] == b"\x1f\x8b":
-            self.codec, stream = "gzip", gzip.GzipFile(fileobj=raw, mode="rb")
-        elif magic[:3] == b"BZh":
-            self.codec, stream = "bzip2", bz2.BZ2File(raw)
-        elif magic[:6] == b"\xfd7zXZ\x00":
-            self.codec, stream = "xz", lzma.LZMAFile(raw)
-        elif magic[:4] == b"\x28\xb5\x2f\xfd":
-            try:
-                import zstandard
-            except ImportError:
-                self.close()
-                raise TraceFormatError(
-                    f"{self.name}: zstd-compressed input needs the 'zstandard' package "
-                    f"(pip install zstandard), or decompress it first", reason="zstd") from None
-            self.codec, stream = "zstd", _ZstdReader(raw, zstandard)
-        else:
-            stream = raw
-        self.stream = stream
-        self.decoded = 0          # decompressed bytes returned so far
-        self.err: Exception | None = None
-
-    def read(self, n: int = _BLOCK) -> bytes:
-        """Up to ``n`` bytes; b"" at the end or after a decompression error
-        (then ``err`` is set and the bytes decoded before it were returned)."""
-        if self.err is not None:
-            return b""
-        parts, got = [], 0
-        if self.codec is None:
-            b = self.stream.read(n)       # a read error of the file itself propagates
-            parts.append(b)
-        else:
-            try:
-                # read1 steps keep what was decoded before an error (read(n) would drop it)
-                while got < n:
-                    b = self.stream.read1(n - got)
-                    if not b:
-                        break
-                    parts.append(b)
-                    got += len(b)
-            except _decompress_errors() as e:
-                self.err = e
-        data = b"".join(parts)
-        self.decoded += len(data)
-        if self.progress is not None:
-            self.progress(self.tell_raw(), self.raw_size)
-        return data
-
-    def tell_raw(self) -> int:
-        try:
-            return self.raw.tell()
-        except (OSError, ValueError, AttributeError):
-            return 0
-
-    def close(self) -> None:
-        stream = getattr(self, "stream", None)
-        if stream is not None and stream is not self.raw:
-            stream.close()
-        if self.own_raw:
-            self.raw.close()
-
-    def truncated(self, line_number: int | None, allow: bool, what: str = "",
-                  unit: str = "line", suffix: str = "; the file is incomplete") -> str:
-        """The truncation message; raises TruncatedInputError unless ``allow``."""
-        err = self.err
-        where = f"after {self.decoded:,} decoded bytes"
-        if line_number is not None:
-            where += f", at {unit} {line_number:,}"
-        if err is not None:
-            msg = (f"{self.name}: the {self.codec} stream is truncated or corrupt {where} "
-                   f"({err})")
-        else:
-            msg = f"{self.name}: {what} {where}"
-        if not allow:
-            raise TruncatedInputError(
-                msg + suffix, decoded_bytes=self.decoded,
-                line_number=line_number,
-                hints=[option_hint("allow_truncated", "True", None)]) from err
-        return msg
-
-
-# ------------------------------------------------------------ detection
-
-# Binary files that are not id streams: refused by name instead of being read
-# as 4-byte ids (any binary file "parses" as a stream of integers).
-_NOT_TRACES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-               (b"GIF8", "a GIF image"), (b"PK\x03\x04", "a ZIP archive"),
-               (b"\x7fELF", "an ELF executable"), (b"SQLite format 3\x00", "an SQLite database"),
-               (b"PAR1", "a Parquet file"), (b"ARROW1", "an Arrow IPC file"),
-               (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!\x1a\x07", "a RAR archive"),
-               (b"%PDF-", "a PDF document"), (b"\xd4\xc3\xb2\xa1", "a pcap capture"),
-               (b"\xa1\xb2\xc3\xd4", "a pcap capture"), (b"\x0a\x0d\x0d\x0a", "a pcapng capture"))
-
-
-def _known_binary(head: bytes) -> str | None:
-    for magic, what in _NOT_TRACES:
-        if head.startswith(magic):
-            return what
-    if head[257:262] == b"ustar":
-        return "a tar archive"
-    return None
-
-
-def _looks_binary(head: bytes) -> bool:
-    sample = head[:4096]
-    if not sample:
-        return False
-    if b"\x00" in sample:
-        return True
-    text = sum(1 for b in sample if b >= 32 or b in (9, 10, 13))
-    return text < 0.9 * len(sample)
-
-
-def _sample_lines(head: bytes, max_line: int, n: int = 20) -> list[tuple[int, bytes]]:
-    """Up to n (line_number, line) pairs of the complete, non-empty lines of
-    ``head`` that fit the line limit (a head without newline is one line)."""
-    out = []
-    lines = head.split(b"\n")
-    if len(lines) > 1:
-        lines.pop()   # the partial last line
-    for i, ln in enumerate(lines, 1):
-        if len(ln) > max_line or not ln.strip():
-            continue
-        out.append((i, ln.rstrip(b"\r")))
-        if len(out) >= n:
-            break
-    return out
-
-
-def _is_header(line: bytes, delim: bytes) -> bool:
-    fields = line.split(delim)
-    return len(fields) >= 2 and all(_HEADER_FIELD.match(f.strip()) for f in fields)
-
-
-def _parse_count(fmt: str, lines: list[bytes], tz) -> tuple[int, str]:
-    """(lines of ``lines`` that parse as ``fmt``, reason the first failure gave)."""
-    p = ChunkParser(fmt, len(lines) + 1, max_examples=1, tz=tz)
-    p.feed(b"\n".join(lines) + b"\n", 0, True)
-    ex = p.examples
-    return p.n, (ex[0][1] if ex else "")
-
-
-def _csv_parses(lines: list[bytes], delim: bytes) -> bool:
-    """A header line with a key/url column and data lines that parse under it."""
-    if len(lines) < 2 or not _is_header(lines[0], delim):
-        return False
-    header = [f.strip().strip('"') for f in lines[0].decode("utf-8", "replace").split(delim.decode())]
-    try:
-        roles = _csv_roles(header, None, len(header), "")
-    except (TraceFormatError, ParamError):
-        return False
-    p = ChunkParser("csv", len(lines), roles=roles, delimiter=delim.decode())
-    p.feed(b"\n".join(lines[1:]) + b"\n", 0, True)
-    return p.n * 2 >= len(lines) - 1
-
-
-def _binary_format(head: bytes, raw_size: int | None) -> str | None:
-    """int32be or int64be for a binary id stream, None when its bytes cannot tell."""
-    n8 = len(head) // 8
-    if n8 < 64:
-        return None
-    if raw_size is not None and raw_size % 4:
-        return None
-    if raw_size is not None and raw_size % 8:
-        return "int32be"
-    w32 = np.frombuffer(head[:n8 * 8], ">u4")
-    hi, lo = np.unique(w32[0::2]).size, np.unique(w32[1::2]).size
-    if hi <= max(2, n8 // 100) and lo > 4 * hi:
-        return "int64be"      # 8-byte ids with constant high halves (small ids)
-    # 8-byte records repeat far more at their own alignment than shifted by 4
-    # bytes (a shifted "record" glues two neighbours); 4-byte ids look the
-    # same at both alignments, and repeat as 4-byte values.
-    aligned = np.unique(np.frombuffer(head[:n8 * 8], ">u8")).size / n8
-    shifted = np.unique(np.frombuffer(head[4:4 + (n8 - 1) * 8], ">u8")).size / (n8 - 1)
-    if aligned < 0.8 * shifted:
-        return "int64be"
-    if np.unique(w32).size / w32.size < 0.9:
-        return "int32be"
-    return None
-
-
-def detect_formats(head: bytes, *, max_line_bytes: int = MAX_LINE_BYTES, tz=None,
-                   raw_size: int | None = None) -> list[str]:
-    """The formats that parse at least half of the first lines of ``head``
-    (the first bytes of a decompressed trace), best first.
-
-    Binary input gives the binary id format its byte statistics point to (or
-    both ``int32be`` and ``int64be`` when they cannot tell), ``.npy`` data
-    gives ``npy``. Used by detection and by the "nothing parsed" error.
-    """
-    if head.startswith(_NPY_MAGIC):
-        return ["npy"]
-    if _known_binary(head):
-        return []
-    if _looks_binary(head):
-        b = _binary_format(head, raw_size)
-        return [b] if b else ["int32be", "int64be"]
-    if head.startswith(_BOM):
-        head = head[3:]
-    lines = [ln for _, ln in _sample_lines(head, max_line_bytes)]
-    if not lines:
-        return []
-    out = []
-    if _csv_parses(lines, b"\t"):
-        out.append("tsv")
-    elif _csv_parses(lines, b","):
-        out.append("csv")
-    scored = []
-    for fmt in _DETECT_ORDER:
-        ok, _ = _parse_count(fmt, lines, resolve_tz(tz, _DEFAULT_TZ.get(fmt, 0)))
-        need = 0.9 if fmt == "keys" else 0.5     # a word per line is no proof of a key trace
-        if ok and ok >= need * len(lines):
-            scored.append((-ok, _DETECT_ORDER.index(fmt), fmt))
-    return out + [f for _, _, f in sorted(scored)]
-
-
-def _detect(inp: _Input, head: bytes, max_line: int, tz) -> str:
-    """Guess the format from the first bytes of the (decompressed) input."""
-    name = inp.name
-    if head.startswith(_NPY_MAGIC):
-        return "npy"
-    if name.endswith(".trc.bin"):
-        return "int32be"
-    what = _known_binary(head)
-    if what:
-        raise TraceFormatError(f"{name}: this is {what}, not a trace", reason="binary input")
-    if _looks_binary(head):
-        b = _binary_format(head, inp.raw_size if inp.codec is None else None)
-        if b is None:
-            raise TraceFormatError(
-                f"{name}: binary input, but its first {format_bytes(len(head))} cannot tell "
-                f"4-byte from 8-byte ids (too short, no repeated id, or a size that is not a "
-                f"whole number of records)", reason="binary input",
-                hints=[format_hint("int32be"), format_hint("int64be")])
-        return b
-    body = head[3:] if head.startswith(_BOM) else head
-    sample = _sample_lines(body, max_line)
-    if not sample:
-        first = body.split(b"\n", 1)[0]
-        if len(first) > max_line or b"\n" not in body:
-            n = len(first)
-            more = b"\n" not in body
-            while more:     # measure line 1 (bounded memory: blocks are dropped)
-                block = inp.read()
-                if not block:
-                    break
-                i = block.find(b"\n")
-                n += len(block) if i < 0 else i
-                more = i < 0
-            raise TraceFormatError(
-                f"{name}: line 1 is {format_bytes(n)}{'+' if inp.err else ''}, over the "
-                f"{format_bytes(max_line)} line limit, and no other line comes before it in "
-                f"the first {format_bytes(len(body))}: nothing to detect the format from",
-                reason="line too long", line_number=1,
-                hints=[option_hint("format", "...", "FORMAT"),
-                       option_hint("max_line_bytes", str(n + 1), str(n + 1))])
-        return "clf"    # blank lines only: the parser counts them (and anything after)
-    # A header-like first line makes it a CSV/TSV, even when its mapping fails
-    # (the error then says which column is missing).
-    if _is_header(sample[0][1], b"\t"):
-        return "tsv"
-    if _is_header(sample[0][1], b","):
-        return "csv"
-    cands = detect_formats(body, max_line_bytes=max_line, tz=tz)
-    if cands:
-        return cands[0]
-    lines = [ln for _, ln in sample]
-    why = []
-    for fmt in _DETECT_ORDER:
-        ok, reason = _parse_count(fmt, lines, resolve_tz(tz, _DEFAULT_TZ.get(fmt, 0)))
-        why.append(f"{fmt}: {reason}" if not ok else
-                   f"{fmt}: {ok} of {len(lines)} lines ({reason} in the others)")
-    ln, first = sample[0]
-    raise TraceFormatError(
-        f"{name}: unrecognised log format; its first lines (line {ln}: "
-        f"{first[:120].decode('utf-8', 'backslashreplace')!r}) do not parse as "
-        f"{'; '.join(why)}; nor as csv/tsv (no header with a key or url column)",
-        reason="unrecognised format", line_number=ln,
-        line=first[:200].decode("utf-8", "backslashreplace"),
-        hints=[option_hint("format", "...", "FORMAT")])
-
-
-def _csv_roles(header: list[str] | None, columns: Mapping[str, str | int] | None,
-               ncols: int, name: str) -> list[str]:
-    roles = ["ignore"] * ncols
-    if columns:
-        for role, col in columns.items():
-            if role not in ROLE_CODES or role == "ignore":
-                raise ParamError("columns", f"unknown role {role!r}; expected one of "
-                                      f"{', '.join(sorted(set(ROLE_CODES) - {'ignore'}))}")
-            if isinstance(col, str):
-                if header is None or col not in header:
-                    raise ParamError("columns", f"{role}={col}: no column named {col!r} in "
-                                          f"the header {header!r}")
-                idx = header.index(col)
-            elif isinstance(col, int) and not isinstance(col, bool) and 0 <= col < max(ncols, 256):
-                idx = col
-            else:
-                raise ParamError("columns", f"{role}={col!r}: expected a header name or a "
-                                      f"column index in [0, {ncols})")
-            if idx >= 256:
-                raise ParamError("columns", f"{role}={col}: at most 256 columns")
-            if idx >= len(roles):
-                roles += ["ignore"] * (idx + 1 - len(roles))
-            roles[idx] = role
-    else:
-        if header is None:
-            raise ParamError("columns", "a CSV without a header needs a column mapping "
-                                  "(role=column index, e.g. time=0,key=1)")
-        low = [h.strip().lower() for h in header]
-        for role, names in _CSV_NAMES.items():
-            for nm in names:
-                if nm in low and roles[low.index(nm)] == "ignore":
-                    roles[low.index(nm)] = role
-                    break
-    while len(roles) > 1 and roles[-1] == "ignore":  # unmapped trailing columns: not parsed
-        roles.pop()
-    if "key" not in roles and "url" not in roles:
-        raise TraceFormatError(
-            f"{name}: CSV header {header!r} has no key or url column", reason="no key column",
-            hints=[option_hint("columns", "{'key': <name or index>, ...}",
-                               "key=<name or index>,...")])
-    return roles
-
-
 # -------------------------------------------------------------- reading
 
 @dataclass
@@ -772,7 +318,7 @@ class _Opts:
     strict: bool
     with_strings: bool | str
     columns: Mapping[str, str | int] | None
-    csv_header: bool
+    csv_header: bool | None
     max_line: int
     tz: object
     allow_truncated: bool
@@ -789,7 +335,7 @@ def _check_int(name: str, v, lo: int, hi: int | None = None) -> int:
 def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
                strict: bool = False, with_strings: bool | str = False,
                columns: Mapping[str, str | int] | None = None,
-               csv_header: bool = True, max_line_bytes: int = MAX_LINE_BYTES,
+               csv_header: bool | None = None, max_line_bytes: int = MAX_LINE_BYTES,
                tz: str | int | None = None, allow_truncated: bool = False,
                progress: Callable[[int, int | None], None] | None = None,
                ) -> Iterator[Trace]:
@@ -812,9 +358,13 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
         ``Trace.user_agent``); ``"url"`` keeps the request targets only.
     columns : mapping, optional
         CSV/TSV: role -> header name or column index (roles: time, key, url,
-        size, client, session, status, method, site).
+        size, client, session, status, method, site). Given without
+        ``format``, the input is read as CSV/TSV; with another format it is an
+        error (their columns are fixed).
     csv_header : bool, optional
-        CSV/TSV: whether the first line is a header (default True).
+        CSV/TSV: whether the first line is a header; default: when it looks
+        like one (identifier-like fields), so headerless data with an index
+        mapping keeps its first row.
     max_line_bytes : int, optional
         Longer lines are skipped and counted as malformed ("line too long");
         default :data:`MAX_LINE_BYTES` (1 MiB).
@@ -857,9 +407,18 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
         resolve_tz(tz)
     except TzSpecError as e:
         raise ParamError("tz", str(e)) from None
-    opts = _Opts(chunk_size, bool(strict), with_strings, columns, bool(csv_header),
-                 max_line_bytes, tz, bool(allow_truncated))
-    inp = _Input(path, progress)
+    if columns is not None and not isinstance(columns, Mapping):
+        raise ParamError("columns", f"expected a mapping role -> header name or column index, "
+                         f"got {type(columns).__name__}")
+    if columns and fmt is not None and fmt not in ("csv", "tsv"):
+        raise ParamError("columns", f"only CSV/TSV input has a column mapping; {fmt} has fixed "
+                         f"columns (drop --columns, or say --format csv)")
+    if with_strings not in (False, True, "url"):
+        raise ParamError("with_strings", f"must be False, True or 'url', got {with_strings!r}")
+    opts = _Opts(chunk_size, bool(strict), with_strings, columns,
+                 None if csv_header is None else bool(csv_header), max_line_bytes, tz,
+                 bool(allow_truncated))
+    inp = Input(path, progress)
     try:
         head = inp.read()
         if not head:
@@ -868,22 +427,35 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
             # nothing decodable at all: an error even with allow_truncated (there is no
             # partial result to keep)
             inp.truncated(1, False, suffix="; nothing could be read before it")
+        if fmt not in _BINARY and b"\n" not in head[:1 << 20] and b"\r" in head[:1 << 20] \
+                and not head.startswith(NPY_MAGIC) and not looks_binary(head):
+            inp.cr_only = True      # old Mac line ends: a \r alone ends a line
+            head = head.replace(b"\r", b"\n")
         if fmt is None:
-            fmt = _detect(inp, head, max_line_bytes, tz)
-        elif fmt == "npy" and not head.startswith(_NPY_MAGIC):
+            try:
+                fmt = detect(inp, head, max_line_bytes, tz, columns)
+            except TraceFormatError:
+                if inp.err is not None:     # a cut stream, not an unknown format
+                    inp.truncated(None, False, suffix="; too little was read to tell its format")
+                raise
+            if columns and fmt not in ("csv", "tsv"):
+                raise ParamError("columns", f"{inp.name} is {fmt}, which has fixed columns: "
+                                 f"a column mapping is for CSV/TSV input")
+        elif fmt == "npy" and not head.startswith(NPY_MAGIC):
             raise TraceFormatError(f"{inp.name}: not a .npy file (no \\x93NUMPY magic bytes)",
                                    reason="not npy", hints=_other_formats(head, opts, "npy"))
-        elif fmt in ("int32be", "int64be") and not _looks_binary(head):
+        elif fmt in ("int32be", "int64be") and not looks_binary(head):
             raise TraceFormatError(
-                f"{inp.name}: looks like text (no NUL byte, printable), not a stream of "
+                f"{inp.name}: looks like text (printable, lines), not a stream of "
                 f"{4 if fmt == 'int32be' else 8}-byte binary ids as {fmt} reads",
                 reason="text input", hints=_other_formats(head, opts, fmt))
+
         if fmt == "npy":
             yield from _iter_npy(inp, head, opts)
         elif fmt in _BINARY:
             yield from _iter_binary(inp, head, fmt, opts)
         else:
-            yield from _iter_text(inp, head[3:] if head.startswith(_BOM) else head, fmt, opts)
+            yield from _iter_text(inp, head[3:] if head.startswith(BOM) else head, fmt, opts)
     finally:
         inp.close()
 
@@ -911,6 +483,12 @@ def _chunk(parser: ChunkParser, fmt: str, counters: list[int], present: tuple) -
     return t
 
 
+def _named(e: TraceFormatError, name: str) -> TraceFormatError:
+    """The same error with the file's name in front (strict mode's line errors)."""
+    return TraceFormatError(f"{name}: {e.message}", line_number=e.line_number, reason=e.reason,
+                            line=e.line, hints=e.hints)
+
+
 def _nothing_parsed(name: str, fmt: str, lines: int, examples: list, head: bytes,
                     opts: _Opts) -> TraceFormatError:
     first = "; ".join(f"line {ln}: {reason}" for ln, reason, _ in examples[:3])
@@ -923,7 +501,7 @@ def _nothing_parsed(name: str, fmt: str, lines: int, examples: list, head: bytes
     return TraceFormatError(msg, reason="nothing parsed", hints=hints)
 
 
-def _iter_text(inp: _Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]:
+def _iter_text(inp: Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]:
     head = buf[:1 << 16]
     pos, first_line, roles, delim = 0, 0, None, ","
     pfmt = fmt
@@ -938,17 +516,23 @@ def _iter_text(inp: _Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace
         nl = buf.find(b"\n", pos)
         first = buf[pos:nl if nl >= 0 else len(buf)].rstrip(b"\r")
         ncols = len(first.split(delim.encode()))
-        if opts.csv_header:
+        has_header = opts.csv_header
+        if has_header is None:
+            # headerless only when the mapping is by index and line 1 is no header
+            has_header = not (opts.columns and all(isinstance(c, int) for c in
+                                                   opts.columns.values())
+                              and not is_header(first, delim.encode()))
+        if has_header:
             header = [f.strip().strip('"') for f in
                       first.decode("utf-8", "replace").split(delim)]
             pos = nl + 1 if nl >= 0 else len(buf)
             first_line += 1
-        roles = _csv_roles(header, opts.columns, ncols, inp.name)
+        roles = csv_roles(header, opts.columns, ncols, inp.name)
         mapped = {_ROLE_COLUMN[r] for r in roles if r != "ignore"}
         if "client" in mapped:
             mapped.add("session")
         present = tuple(n for n in _COLUMN_NAMES if n in mapped)
-    tz = resolve_tz(opts.tz, _DEFAULT_TZ.get(fmt, 0))
+    tz = resolve_tz(opts.tz, DEFAULT_TZ.get(fmt, 0))
     parser = ChunkParser(pfmt, opts.chunk_size, with_strings=opts.with_strings,
                          strict=opts.strict, roles=roles, delimiter=delim,
                          first_line=first_line, max_line_bytes=opts.max_line, tz=tz)
@@ -961,7 +545,10 @@ def _iter_text(inp: _Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace
         while True:
             # After a decompression error the last partial line stays unparsed:
             # it is reported as the truncated line below.
-            pos = parser.feed(buf, pos, eof and inp.err is None)
+            try:
+                pos = parser.feed(buf, pos, eof and inp.err is None)
+            except TraceFormatError as e:
+                raise _named(e, inp.name) from None
             if parser.full:
                 ch = _chunk(parser, fmt, counters, present)
                 rows += len(ch)
@@ -975,7 +562,10 @@ def _iter_text(inp: _Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace
         if len(buf) - pos > opts.max_line:
             # No newline in the rest (the parser took every complete line):
             # skip the overlong line without buffering it.
-            parser.note_malformed(_TOO_LONG, buf[pos:pos + 200])
+            try:
+                parser.note_malformed(_TOO_LONG, buf[pos:pos + 200])
+            except TraceFormatError as e:
+                raise _named(e, inp.name) from None
             buf, pos = b"", 0
             while True:
                 block = inp.read()
@@ -1006,22 +596,32 @@ def _iter_text(inp: _Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace
         yield ch
 
 
-def _binary_chunk(ids: np.ndarray, fmt: str, mal: int = 0, ex=(), truncated=None) -> Trace:
+def _binary_chunk(ids: np.ndarray, fmt: str, opts: _Opts, mal: int = 0, ex=(),
+                  truncated=None) -> Trace:
     n = len(ids)
     z = np.zeros(n, np.uint64)
     if ids.dtype.kind == "u":
         key = np.ascontiguousarray(ids, dtype=np.uint64)
     else:
         key = ids.astype(np.int64).view(np.uint64)
-    return Trace(time_ns=np.zeros(n, np.int64), key=key,
-                 size=np.zeros(n, np.int64), status=np.zeros(n, np.int16),
-                 method=np.full(n, int(Method.NONE), np.uint8), client=z,
-                 session=z.copy(), site=z.copy(), format=fmt, malformed=mal,
-                 malformed_examples=list(ex), has_time=False, columns=_PRESENT[fmt],
-                 truncated=truncated)
+    t = Trace(time_ns=np.zeros(n, np.int64), key=key,
+              size=np.zeros(n, np.int64), status=np.zeros(n, np.int16),
+              method=np.full(n, int(Method.NONE), np.uint8), client=z,
+              session=z.copy(), site=z.copy(), format=fmt, malformed=mal,
+              malformed_examples=list(ex), has_time=False, columns=_PRESENT[fmt],
+              truncated=truncated)
+    if opts.with_strings:
+        # the id as the trace has it (decimal, signed as stored) is its string
+        words = [str(v).encode() for v in ids.tolist()]
+        off = np.zeros(n + 1, np.int64)
+        np.cumsum([len(w) for w in words], out=off[1:])
+        t.url = StringColumn(b"".join(words), off)
+        if opts.with_strings is True:
+            t.user_agent = StringColumn(b"", np.zeros(n + 1, np.int64))
+    return t
 
 
-def _iter_records(inp: _Input, buf: bytes, fmt: str, dt: np.dtype, opts: _Opts,
+def _iter_records(inp: Input, buf: bytes, fmt: str, dt: np.dtype, opts: _Opts,
                   expect: int | None = None) -> Iterator[Trace]:
     """Fixed-width records of dtype ``dt`` -> chunks of keys (``expect``: the
     record count a header announces)."""
@@ -1043,7 +643,7 @@ def _iter_records(inp: _Input, buf: bytes, fmt: str, dt: np.dtype, opts: _Opts,
             buf = buf[n * width:]
         while npend >= opts.chunk_size:
             allids = np.concatenate(pending)
-            yield _binary_chunk(allids[:opts.chunk_size], fmt)
+            yield _binary_chunk(allids[:opts.chunk_size], fmt, opts)
             yielded = True
             pending, npend = [allids[opts.chunk_size:]], npend - opts.chunk_size
         if eof:
@@ -1066,14 +666,14 @@ def _iter_records(inp: _Input, buf: bytes, fmt: str, dt: np.dtype, opts: _Opts,
         examples.append((nrec + 1, "truncated input", buf[:100].hex()))
     if npend or malformed or not yielded:
         ids = np.concatenate(pending) if pending else np.empty(0, dt)
-        yield _binary_chunk(ids, fmt, malformed, examples, msg)
+        yield _binary_chunk(ids, fmt, opts, malformed, examples, msg)
 
 
-def _iter_binary(inp: _Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]:
+def _iter_binary(inp: Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]:
     return _iter_records(inp, buf, fmt, np.dtype(">i4" if fmt == "int32be" else ">i8"), opts)
 
 
-def _iter_npy(inp: _Input, buf: bytes, opts: _Opts) -> Iterator[Trace]:
+def _iter_npy(inp: Input, buf: bytes, opts: _Opts) -> Iterator[Trace]:
     f = io.BytesIO(buf)
     try:
         version = np.lib.format.read_magic(f)

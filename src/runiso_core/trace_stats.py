@@ -1,10 +1,14 @@
 """Workload statistics of a trace, computed chunk by chunk (``runiso trace stats``).
 
 Memory: the per-chunk work is bounded by the chunk size; what grows with the
-trace is the key column kept for the LRU replay (8 bytes per request), the
-distinct keys/sessions (16 bytes per distinct key) and the per-second request
-counts (16 bytes per busy second). The URL strings are a bounded table of the
-most requested keys of each chunk (at most ``_URL_TABLE`` entries).
+trace is the distinct keys with their counts (24 bytes per distinct key,
+:class:`~runiso_core.keycounts.KeyCounts`), the distinct sessions (8 bytes
+each) and the per-second request counts (16 bytes per busy second). The LRU
+hit ratios need the number of distinct keys before the first request: a file
+is read a second time for them; input that cannot be read twice (stdin, a
+pipe) keeps its key column instead (8 bytes per request). The URL strings are
+a bounded table of the most requested keys of each chunk (at most
+``_URL_TABLE`` entries).
 
 A statistic the trace cannot give (no timestamps, no sizes, no status...) is
 ``None`` ("n/a"), never a made-up zero: a binary id stream has no
@@ -14,16 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from typing import Callable, Iterable
 
 import numpy as np
 
 from ._cache import LRUCache
 from ._trace_types import Method
+from .keycounts import KeyCounts
 from .trace import Trace, iter_trace
 from .units import fraction_of
 
-__all__ = ["TraceStats", "TraceStatsBuilder", "trace_stats", "lru_hit_ratio"]
+__all__ = ["TraceStats", "TraceStatsBuilder", "trace_stats", "lru_hit_ratio", "lru_hit_ratios"]
 
 _URL_TABLE = 10_000     # candidate URLs remembered for the top-10 list
 _PER_CHUNK_TOP = 1_000  # most requested keys of each chunk whose URL is remembered
@@ -32,11 +38,21 @@ _PER_CHUNK_TOP = 1_000  # most requested keys of each chunk whose URL is remembe
 def lru_hit_ratio(keys: np.ndarray, capacity: int) -> float:
     """Object-count LRU hit ratio of ``keys`` with ``capacity`` entries, replayed
     through the native cache core (``runiso_core.LRUCache.access_many``)."""
-    cache = LRUCache(max_entries=capacity)
-    hits = 0
-    for s in range(0, len(keys), 1 << 20):
-        hits += int(np.count_nonzero(cache.access_many(keys[s:s + (1 << 20)])))
-    return hits / len(keys) if len(keys) else 0.0
+    return lru_hit_ratios([keys[s:s + (1 << 20)] for s in range(0, len(keys), 1 << 20)],
+                          [capacity])[0]
+
+
+def lru_hit_ratios(key_chunks: Iterable[np.ndarray], capacities) -> list[float]:
+    """Object-count LRU hit ratios at several capacities in one pass over
+    ``key_chunks`` (uint64 arrays, in request order)."""
+    caches = [LRUCache(max_entries=c) for c in capacities]
+    hits = [0] * len(caches)
+    n = 0
+    for keys in key_chunks:
+        n += len(keys)
+        for i, c in enumerate(caches):
+            hits[i] += int(np.count_nonzero(c.access_many(keys)))
+    return [h / n if n else 0.0 for h in hits]
 
 
 class TraceStats(dict):
@@ -51,9 +67,12 @@ class TraceStatsBuilder:
     """Accumulate :class:`Trace` chunks (of one or more files, in order), then
     :meth:`result`."""
 
-    def __init__(self, *, lru_fractions=(0.01, 0.05, 0.10), top: int = 10) -> None:
+    def __init__(self, *, lru_fractions=(0.01, 0.05, 0.10), top: int = 10,
+                 keep_keys: bool = True) -> None:
         self.lru_fractions = tuple(lru_fractions)
         self.top = top
+        self.keep_keys = keep_keys      # False: result() gets a second pass for the LRU
+        self.counts = KeyCounts()
         self.files: list[str] = []
         self.n = self.malformed = self.backwards = self.blank = 0
         self.total_bytes = 0
@@ -88,7 +107,9 @@ class TraceStatsBuilder:
             return
         cols = set(ch.columns)
         self.present = cols if self.present is None else self.present & cols
-        self.keys.append(ch.key)
+        self.counts.add(ch.key)
+        if self.keep_keys:
+            self.keys.append(ch.key)
         if "size" in cols:
             self.total_bytes += int(ch.size.sum())
         if "time_ns" in cols:
@@ -117,11 +138,11 @@ class TraceStatsBuilder:
             self.url_score = {k: self.url_score[k] for k in keep}
             self.url_of = {k: self.url_of[k] for k in keep}
 
-    def result(self) -> TraceStats:
-        """The statistics (see :func:`trace_stats`)."""
+    def result(self, lru_pass: Callable[[], Iterable[np.ndarray]] | None = None) -> TraceStats:
+        """The statistics (see :func:`trace_stats`). Without kept keys,
+        ``lru_pass()`` must give the key chunks again, in order."""
         present = self.present or set()
-        allkeys = np.concatenate(self.keys) if self.keys else np.empty(0, np.uint64)
-        ku, kc = np.unique(allkeys, return_counts=True)
+        ku, kc = self.counts.keys, self.counts.counts
         distinct = len(ku)
         n = self.n
         out = TraceStats()
@@ -173,11 +194,19 @@ class TraceStatsBuilder:
             k = int(ku[j])
             out[f"top_url_{i}"] = self.url_of.get(k, f"#{k:016x}")
             out[f"top_url_{i}_requests"] = int(kc[j])
-        for f in self.lru_fractions:
-            cap = fraction_of(f, distinct)
+        caps = [fraction_of(f, distinct) for f in self.lru_fractions]
+        if not n:
+            ratios = [0.0] * len(caps)
+        elif self.keep_keys:
+            ratios = lru_hit_ratios(self.keys, caps)
+        else:
+            if lru_pass is None:
+                raise ValueError("result(): the keys were not kept, give lru_pass")
+            ratios = lru_hit_ratios(lru_pass(), caps)
+        for f, cap, r in zip(self.lru_fractions, caps, ratios):
             pct = f"{f * 100:g}"
             out[f"lru_capacity_{pct}pct"] = cap
-            out[f"lru_hit_ratio_{pct}pct"] = lru_hit_ratio(allkeys, cap) if n else 0.0
+            out[f"lru_hit_ratio_{pct}pct"] = r
         out["malformed_examples"] = [
             {"file": path, "line": ln, "reason": reason, "text": text}
             for path, ln, reason, text in self.examples]
@@ -208,8 +237,10 @@ def trace_stats(paths: Iterable, *, lru_fractions=(0.01, 0.05, 0.10), top: int =
     and ``method`` then replace the per-code counts).
     ``progress(path, raw_bytes_read, raw_size_or_None)`` is called per block.
     """
-    b = TraceStatsBuilder(lru_fractions=lru_fractions, top=top)
-    for path in [str(p) for p in paths]:
+    files = [str(p) for p in paths]
+    twice = all(os.path.isfile(f) for f in files)     # else keep the keys (stdin, pipes)
+    b = TraceStatsBuilder(lru_fractions=lru_fractions, top=top, keep_keys=not twice)
+    for path in files:
         def prog(done, total, _path=path):
             if progress is not None:
                 progress(_path, done, total)
@@ -217,4 +248,5 @@ def trace_stats(paths: Iterable, *, lru_fractions=(0.01, 0.05, 0.10), top: int =
             b.files.append(path)
         for ch in iter_trace(path, with_strings="url", progress=prog, **reader):
             b.add(ch, path)
-    return b.result()
+    reader = {k: v for k, v in reader.items() if k != "strict"}
+    return b.result(lambda: (ch.key for f in files for ch in iter_trace(f, **reader)))

@@ -108,6 +108,11 @@ def parse_capacity(text: str, *, bytes_mode: bool = False) -> Capacity:
                              f"fraction like 0.01") from None
         if s.endswith("%"):
             f /= 100
+        elif f > 1:
+            # libCacheSim's fraction spelling is for shares of the working set:
+            # "1000.0" meaning 1000x it is far likelier a typo than an intent
+            raise ValueError(f"capacity {text!r}: a fraction of the working set must be in "
+                             f"(0, 1]; write {text}% or a count for more")
         if not f > 0:
             raise ValueError(f"capacity {text!r} must be more than 0")
         return Capacity(kind, None, f, s)
