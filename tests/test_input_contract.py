@@ -443,3 +443,99 @@ def test_trace_stats_two_passes_equal_kept_keys():
         kept.add(ch, APACHE)
         twice.add(ch, APACHE)
     assert kept.result() == twice.result(lambda: (c.key for c in chunks))
+
+
+# ------------------------------------------- found by a second review round
+
+def test_a_run_of_nuls_in_a_text_log_is_one_malformed_line(tmp_path):
+    lines = open(APACHE, "rb").read().split(b"\n")
+    (tmp_path / "crash.log").write_bytes(b"\n".join(lines[:5]) + b"\n" + b"\x00" * 600 + b"\n"
+                                         + b"\n".join(lines[5:100]) + b"\n")
+    t = read_trace(tmp_path / "crash.log")
+    assert t.format == "clf" and len(t) == 100 and t.malformed == 1
+
+
+def test_ttl_replay_clock_never_goes_back(tmp_path):
+    p = tmp_path / "p.txt"       # times logged out of order: 0, 10, 5, 11
+    p.write_text("0 2 10\n10 1 10\n5 1 10\n11 1 10\n")
+    # TTL 0: nothing can hit; replayed at 5 (before its insertion at 10) key 1 was a hit
+    d = json.loads(cli("cache", "sim", p, "--ttl", "0", "-c", "10", "-p", "lru", "--json").stdout)
+    assert d["results"][0]["hits"] == 0 and d["backwards_time"] == 1
+    d = json.loads(cli("cache", "sim", p, "--ttl", "6", "-c", "10", "-p", "lru", "--json").stdout)
+    assert d["results"][0]["hits"] == 2 and d["results"][0]["expired"] == 0
+    late = tmp_path / "late.log"                                         # past 2255: relative times
+    cli("trace", "synth", "-n", "2000", "--start", "2256-01-01T00:00:00Z", "-o", late)
+    r = cli("cache", "sim", late, "--ttl", "10m", "-c", "100", "-p", "lru")
+    assert r.exit_code == 0, r.output
+
+
+def test_semicolon_and_pipe_delimited_csv(tmp_path):
+    for d in (";", "|"):
+        p = tmp_path / "s.csv"
+        p.write_text(f"time{d}key{d}size\n1{d}100{d}10\n2{d}101{d}20\n3{d}100{d}10\n")
+        t = read_trace(p)
+        assert t.format == "csv" and t.key.tolist() == [100, 101, 100] and t.size.sum() == 40
+
+
+def test_second_pass_reads_what_the_first_pass_read(tmp_path):
+    from runiso_core.cache_sim import simulate
+    from runiso_core.units import parse_capacity
+    t = read_trace(WEB12)
+    grown = [t, t]                                  # the file "grew" between the passes
+    rep = simulate([t], lambda: ((c.key, None, None) for c in grown),
+                   policies=["lru"], capacities=[parse_capacity("1%")])
+    assert rep.requests == rep.results[0].requests == 20_000
+
+
+def test_read_trace_keeps_the_first_row_of_a_headerless_csv(tmp_path):
+    p = tmp_path / "k2.csv"
+    p.write_text("".join(f"{i % 17},{100 + i}\n" for i in range(200)))
+    assert len(read_trace(p, columns={"key": 0, "size": 1})) == 200
+    assert len(parse_bytes(p.read_bytes(), columns={"key": 0, "size": 1})) == 200
+    tsv = tmp_path / "h.tsv"       # was "plain, which has fixed columns"
+    tsv.write_text("".join(f"{1700000000 + i}\t{i % 50}\t{i}\n" for i in range(200)))
+    t = read_trace(tsv, columns={"time": 0, "key": 1, "size": 2})
+    assert t.format == "tsv" and len(t) == 200
+
+
+def test_byte_sums_are_exact():
+    line = '1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /f{} HTTP/1.1" 200 999999999999999999'
+    data = "\n".join(line.format(i) for i in range(10)).encode()
+    st = json.loads(cli("trace", "stats", "-", "--json", input=data).stdout)
+    assert st["bytes_served"] == 10 * 999_999_999_999_999_999       # wrapped negative in int64
+    d = json.loads(cli("cache", "sim", "-", "-c", "5", "-p", "lru", "--json", input=data).stdout)
+    assert d["distinct_bytes"] == 10 * 999_999_999_999_999_999
+
+
+def test_keys_size_column_does_not_depend_on_the_chunk_size(tmp_path):
+    p = tmp_path / "mixk.txt"
+    p.write_text("".join(f"k{i} {i + 1}\n" for i in range(1000)) + "".join(f"k{i}\n" for i in
+                                                                           range(1000)))
+    for cs in ("1000000", "500"):
+        d = json.loads(cli("cache", "sim", p, "--bytes", "-c", "10KiB", "-p", "lru", "--json",
+                           "--chunk-size", cs).stdout)
+        assert d["requests"] == 2000 and d["skipped_unsized"] == 1000
+
+
+def test_forcing_the_other_binary_width_warns():
+    r = cli("trace", "stats", "--format", "int32be", SCARAB, "--json")
+    assert r.exit_code == 0 and "its bytes look like 8-byte ids (int64be)" in r.stderr
+    r = cli("trace", "stats", "--format", "int64be", WEB12, "--json")
+    assert "look like 4-byte ids (int32be)" in r.stderr
+
+
+def test_cache2k_prefixes_are_not_utf16_and_a_bom_alone_is_empty(tmp_path):
+    raw = open(WEB12, "rb").read()
+    for n in (3000, 4096, 16_000):
+        (tmp_path / "x.trc.bin").write_bytes(raw[:n])
+        assert read_trace(tmp_path / "x.trc.bin").format == "int32be"
+    (tmp_path / "bom").write_bytes(b"\xef\xbb\xbf")
+    r = cli("trace", "stats", tmp_path / "bom")
+    assert r.exit_code == 0 and "empty input" in r.output
+
+
+def test_synth_refuses_suffixes_it_cannot_write(tmp_path):
+    r = cli("trace", "synth", "-n", "10", "-o", tmp_path / "x.lz4")
+    assert r.exit_code == 2 and "cannot write .lz4" in r.output
+    r = cli("trace", "synth", "-n", "10", "-o", tmp_path / "x.zstd")
+    assert r.exit_code == 0 and (tmp_path / "x.zstd").read_bytes()[:4] == b"\x28\xb5\x2f\xfd"

@@ -19,8 +19,8 @@ from ._trace_types import ParamError, TraceFormatError, format_hint, option_hint
 from ._tz import resolve_tz
 from .units import format_bytes
 
-__all__ = ["detect", "detect_formats", "csv_roles", "looks_binary", "is_header",
-           "MAX_LINE_BYTES", "NPY_MAGIC", "BOM", "DEFAULT_TZ"]
+__all__ = ["detect", "detect_formats", "csv_roles", "csv_delimiter", "binary_width",
+           "looks_binary", "is_header", "MAX_LINE_BYTES", "NPY_MAGIC", "BOM", "DEFAULT_TZ"]
 
 #: Default line limit: longer lines are skipped as malformed ("line too long").
 MAX_LINE_BYTES = 1 << 20
@@ -44,7 +44,9 @@ _CSV_NAMES = {
     "site": ("site", "region", "pop", "dc", "datacenter"),
 }
 _HEADER_FIELD = re.compile(rb'^"?[A-Za-z_][A-Za-z0-9_ .()/-]*"?$')
-_TEXT_BYTES = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 13))
+_TEXT_BYTES = bytes(b for b in range(256) if b >= 32 or b in (0, 9, 10, 13))
+# CSV delimiters tried (TSV is its own format name).
+_CSV_DELIMS = (b",", b";", b"|")
 
 
 def _short(v, n: int = 200) -> str:
@@ -53,9 +55,10 @@ def _short(v, n: int = 200) -> str:
 
 
 def looks_binary(head: bytes) -> bool:
-    """Binary rather than text: more than 10 % non-text bytes in the first 4
-    KiB, or NUL bytes in most of its lines (a text log with a few NUL-damaged
-    lines stays text: those lines are malformed)."""
+    """Binary rather than text: more than 10 % control bytes other than NUL
+    in the first 4 KiB, or NUL bytes in most of its lines. A text log with a
+    few NUL-damaged lines (a crash leaves runs of NULs) stays text: those
+    lines are malformed ("NUL byte in line")."""
     sample = head[:4096]
     if not sample:
         return False
@@ -89,6 +92,16 @@ def is_header(line: bytes, delim: bytes) -> bool:
     return len(fields) >= 2 and all(_HEADER_FIELD.match(f.strip()) for f in fields)
 
 
+def csv_delimiter(first: bytes) -> bytes:
+    """The delimiter of a CSV from its first line: the one (``,`` ``;`` ``|``)
+    that makes it a header of the most fields, else the most frequent one."""
+    heads = [(len(first.split(d)), d) for d in _CSV_DELIMS if is_header(first, d)]
+    if heads:
+        return max(heads)[1]
+    counts = [(first.count(d), -i, d) for i, d in enumerate(_CSV_DELIMS)]
+    return max(counts)[2] if max(counts)[0] else b","
+
+
 def _parse_count(fmt: str, lines: list[bytes], tz) -> tuple[int, str]:
     """(lines of ``lines`` that parse as ``fmt``, reason the first failure gave)."""
     p = ChunkParser(fmt, len(lines) + 1, max_examples=1, tz=tz)
@@ -97,8 +110,11 @@ def _parse_count(fmt: str, lines: list[bytes], tz) -> tuple[int, str]:
     return p.n, (ex[0][1] if ex else "")
 
 
-def _csv_parses(lines: list[bytes], delim: bytes) -> bool:
-    """A header line with a key/url column and data lines that parse under it."""
+def _csv_parses(lines: list[bytes], delim: bytes | None) -> bool:
+    """A header line with a key/url column and data lines that parse under it
+    (``delim`` None: the CSV delimiter of the header)."""
+    if delim is None and lines:
+        delim = csv_delimiter(lines[0])
     if len(lines) < 2 or not is_header(lines[0], delim):
         return False
     header = [f.strip().strip('"') for f in lines[0].decode("utf-8", "replace").split(delim.decode())]
@@ -114,14 +130,14 @@ def _csv_parses(lines: list[bytes], delim: bytes) -> bool:
 def _delimited(lines: list[bytes]) -> bytes | None:
     """The delimiter of headerless CSV/TSV data (every line with the same
     number of fields, two or more), or None."""
-    for d in (b"\t", b","):
+    for d in (b"\t",) + _CSV_DELIMS:
         counts = {ln.count(d) for ln in lines}
         if len(counts) == 1 and counts.pop() >= 1:
             return d
     return None
 
 
-def _binary_format(head: bytes, raw_size: int | None) -> str | None:
+def binary_width(head: bytes, raw_size: int | None = None) -> str | None:
     """int32be or int64be for a binary id stream, None when its bytes cannot tell."""
     n8 = len(head) // 8
     if n8 < 64 or (raw_size is not None and raw_size % 4):
@@ -160,7 +176,7 @@ def detect_formats(head: bytes, *, max_line_bytes: int = MAX_LINE_BYTES, tz=None
     if known_binary(head):
         return []
     if looks_binary(head):
-        b = _binary_format(head, raw_size)
+        b = binary_width(head, raw_size)
         return [b] if b else ["int32be", "int64be"]
     if head.startswith(BOM):
         head = head[3:]
@@ -170,7 +186,7 @@ def detect_formats(head: bytes, *, max_line_bytes: int = MAX_LINE_BYTES, tz=None
     out = []
     if _csv_parses(lines, b"\t"):
         out.append("tsv")
-    elif _csv_parses(lines, b","):
+    elif _csv_parses(lines, None):
         out.append("csv")
     delim = _delimited(lines)
     scored = []
@@ -192,13 +208,13 @@ def detect(inp: Input, head: bytes, max_line: int, tz, columns) -> str:
     name = inp.name
     if head.startswith(NPY_MAGIC):
         return "npy"
+    if name.endswith(".trc.bin") and looks_binary(head):
+        return "int32be"                  # cache2k's own suffix
     what = known_binary(head)
     if what:
         raise TraceFormatError(f"{name}: this is {what}, not a trace", reason="binary input")
     if looks_binary(head):
-        if name.endswith(".trc.bin"):
-            return "int32be"              # cache2k's own suffix
-        b = _binary_format(head, inp.raw_size if inp.codec is None else None)
+        b = binary_width(head, inp.raw_size if inp.codec is None else None)
         if b is None:
             raise TraceFormatError(
                 f"{name}: binary input, but its first {format_bytes(len(head))} do not tell "
@@ -210,7 +226,7 @@ def detect(inp: Input, head: bytes, max_line: int, tz, columns) -> str:
     sample = _sample_lines(body, max_line)
     if not sample:
         first = body.split(b"\n", 1)[0]
-        if len(first) > max_line or b"\n" not in body:
+        if len(first) > max_line:
             n = len(first)
             more = b"\n" not in body
             while more:     # measure line 1 (bounded memory: blocks are dropped)
@@ -230,21 +246,34 @@ def detect(inp: Input, head: bytes, max_line: int, tz, columns) -> str:
         return "clf"    # blank lines only: the parser counts them (and anything after)
     lines = [ln for _, ln in sample]
     # A header-like first line makes it a CSV/TSV, even when its mapping fails
-    # (the error then says which column is missing); so does a column mapping.
+    # (the error then says which column is missing); so does a column mapping
+    # over delimited lines.
     if is_header(lines[0], b"\t"):
         return "tsv"
-    if is_header(lines[0], b","):
+    if any(is_header(lines[0], d) for d in _CSV_DELIMS):
         return "csv"
+    delim = _delimited(lines)
     cands = detect_formats(body, max_line_bytes=max_line, tz=tz)
+    if columns and delim is not None and (not cands or cands[0] in ("plain", "keys", "csv",
+                                                                     "tsv")):
+        # a mapping over delimited lines is a headerless CSV/TSV, even where the
+        # lines also read as a generic `time key size` trace
+        return "tsv" if delim == b"\t" else "csv"
     if cands and cands[0] not in ("csv", "tsv"):
         return cands[0]       # (with a column mapping the caller refuses: fixed columns)
     if columns:
-        return "tsv" if _delimited(lines) == b"\t" else "csv"
+        return "csv"
     why = []
     for fmt in _ORDER:
         ok, reason = _parse_count(fmt, lines, resolve_tz(tz, DEFAULT_TZ.get(fmt, 0)))
-        why.append(f"{fmt}: {reason}" if not ok else
-                   f"{fmt}: {ok} of {len(lines)} lines ({reason} in the others)")
+        if not ok:
+            why.append(f"{fmt}: {reason}")
+        elif fmt == "keys" and delim is not None:
+            why.append(f"keys: the lines hold {delim.decode()!r}-delimited fields, not one key")
+        elif reason:
+            why.append(f"{fmt}: {ok} of {len(lines)} lines ({reason} in the others)")
+        else:
+            why.append(f"{fmt}: {ok} of {len(lines)} lines")
     ln, first = sample[0]
     headerless = cands and cands[0] in ("csv", "tsv")
     raise TraceFormatError(

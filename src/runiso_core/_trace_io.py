@@ -54,12 +54,14 @@ def known_binary(head: bytes) -> str | None:
             return what
     if head[257:262] == b"ustar":
         return "a tar archive"
-    # UTF-16 without a byte order mark: every other byte of ASCII text is NUL
+    # UTF-16 without a byte order mark: ASCII text with a NUL after (LE) or
+    # before (BE) every character, line ends included. Binary ids can have NULs
+    # at every other byte too, but not printable text with newlines between.
     sample = head[:4096]
-    if len(sample) >= 64 and (sample[1::2].count(0) > 0.9 * (len(sample) // 2) or
-                              sample[0::2].count(0) > 0.9 * (len(sample) // 2)) \
-            and sample[0::2].count(0) + sample[1::2].count(0) < 0.6 * len(sample):
-        return "UTF-16 text (convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8)"
+    for nul, txt in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        if len(txt) >= 64 and nul.count(0) > 0.95 * len(nul) and b"\n" in txt \
+                and sum(32 <= b < 127 or b in (9, 10, 13) for b in txt) > 0.95 * len(txt):
+            return "UTF-16 text (convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8)"
     return None
 
 

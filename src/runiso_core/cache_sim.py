@@ -19,6 +19,10 @@ Rules, as libCacheSim's ``cachesim`` has them (so the miss ratios are equal):
   counted in ``skipped_unsized``, as libCacheSim skips zero-size requests.
   Sizes of 2**48 bytes or more are charged as 2**48 - 1 (never admitted
   below that capacity).
+* The replay clock never goes back: a request logged with a time before the
+  previous one's (access logs are written at completion) is replayed at the
+  latest time seen, so a TTL cannot bring an expired entry back; times are
+  replayed relative to the first request (no range or float-precision limit).
 * A hit whose logged size differs from the stored one keeps the stored size
   (libCacheSim's rule: a log's byte count is what was sent, and a short count
   is often an aborted transfer, not a smaller object); ``resize_on_hit=True``
@@ -32,7 +36,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ._cache import LRUCache, S3FIFOCache, SieveCache
-from .keycounts import KeyCounts
+from .keycounts import KeyCounts, exact_sum
 from .trace import Trace
 from .units import Capacity
 
@@ -78,6 +82,7 @@ class CacheSimReport:
     """Everything ``cache sim`` prints."""
 
     requests: int = 0              # requests in the trace
+    backwards_time: int = 0        # requests logged before the previous one (clock held)
     skipped_unsized: int = 0       # byte capacities: size-0 requests not replayed
     distinct_objects: int = 0
     distinct_bytes: int | None = None
@@ -110,15 +115,15 @@ class _Sim:
             if sizes is None:
                 self.sized = False
             else:
-                self.byte_hits += int(sizes[hits].sum())
-                self.byte_total += int(sizes.sum())
+                self.byte_hits += exact_sum(sizes[hits])
+                self.byte_total += exact_sum(sizes)
         self.requests += len(keys)
 
     def result(self, has_sizes: bool) -> SimResult:
         s = self.cache.stats
         if self.cap.kind == "bytes":
             bh, bm = s.byte_hits, s.byte_misses
-        elif has_sizes and self.sized:
+        elif has_sizes and self.sized and self.byte_total:
             bh, bm = self.byte_hits, self.byte_total - self.byte_hits
         else:
             bh = bm = None
@@ -198,6 +203,19 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
                 sims.append(sim)
                 (byte_sims if cap.kind == "bytes" else obj_sims).append(sim)
 
+    clock = {"base": None, "last": None}
+
+    def replay_times(tns: np.ndarray) -> np.ndarray:
+        # seconds since the first request, never going back (see the module notes)
+        if clock["base"] is None:
+            clock["base"] = int(tns[0])
+        rel = tns - clock["base"]
+        if clock["last"] is not None:
+            rel = np.maximum(rel, clock["last"])
+        rel = np.maximum.accumulate(rel)
+        clock["last"] = int(rel[-1])
+        return rel.astype(np.float64) / 1e9
+
     def feed(cols: Columns) -> None:
         keys, sizes, tns = cols
         if ttl is not None and tns is None:
@@ -206,7 +224,7 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
         if byte_sims and sizes is None:
             raise MissingColumnError("size", "a byte capacity needs object sizes, and part of "
                                      "the trace has no size column")
-        times = tns.astype(np.float64) / 1e9 if ttl is not None else None
+        times = replay_times(tns) if ttl is not None else None
         if obj_sims:
             for s in obj_sims:
                 s.feed(keys, sizes, times)
@@ -229,6 +247,7 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
                 build(rep.has_sizes, rep.has_time)
             started = True
         rep.requests += len(ch)
+        rep.backwards_time += ch.backwards_time
         rep.has_sizes &= "size" in ch.columns      # a column of the whole trace, or none
         rep.has_time &= "time_ns" in ch.columns
         objects.add(ch.key)
@@ -246,7 +265,13 @@ def simulate(first_pass: Iterable[Trace], second_pass: Callable[[], Iterable[Col
             raise ValueError("percentage capacities need a second pass over the trace")
         build(rep.has_sizes, rep.has_time)
         rep.skipped_unsized = 0
+        left = rep.requests       # a file that grows between the passes: its first part only
         for cols in second_pass():
+            if left <= 0:
+                break
+            if len(cols[0]) > left:
+                cols = tuple(c[:left] if c is not None else None for c in cols)
+            left -= len(cols[0])
             if len(cols[0]):
                 feed(cols)
     if byte_sims and byte_sims[0].requests == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 
 import click
 
@@ -128,7 +129,10 @@ def _render(names: str, report: InputReport, rep, read: ReadOptions) -> None:
         click.echo(f"byte capacities: {rep.skipped_unsized:,} requests of size 0 (no object "
                    f"size: 304/HEAD) skipped, as libCacheSim does")
     if rep.ttl is not None:
-        click.echo(f"default TTL {rep.ttl:g} s")
+        click.echo(f"default TTL {rep.ttl:g} s"
+                   + (f"; {rep.backwards_time:,} requests logged before the previous one are "
+                      f"replayed at the latest time (the clock never goes back)"
+                      if rep.backwards_time else ""))
     show_bytes = rep.has_sizes
     head = f"{'capacity':>10} {'bound':>16} {'policy':>7} {'miss ratio':>10}"
     if show_bytes:
@@ -140,9 +144,10 @@ def _render(names: str, report: InputReport, rep, read: ReadOptions) -> None:
         bound = f"{r.bound:,} obj" if r.kind == "objects" else format_bytes(r.bound)
         line = f"{r.capacity:>10} {bound:>16} {r.policy:>7} {r.miss_ratio:10.4f}"
         if show_bytes:
-            line += f" {r.byte_miss_ratio:9.4f}"
+            line += f" {r.byte_miss_ratio:9.4f}" if r.byte_miss_ratio is not None else \
+                f" {'n/a':>9}"
         if rep.ttl is not None:
             line += f" {r.expired:9,}"
         click.echo(line)
-    for ln in malformed_lines(report, read.verbose):
+    for ln in malformed_lines(report, read.verbose, shutil.get_terminal_size((80, 24)).columns):
         click.echo(ln)

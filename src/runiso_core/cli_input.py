@@ -123,6 +123,7 @@ class FileReport:
     examples: list = field(default_factory=list)
     truncated: str | None = None
     columns: set = field(default_factory=set)
+    warnings: list = field(default_factory=list)
 
 
 @dataclass
@@ -216,6 +217,7 @@ def read_chunks(files: Iterable[str], read: ReadOptions, report: InputReport, *,
                         fr.columns |= set(ch.columns)
                     if ch.truncated:
                         fr.truncated = ch.truncated
+                    fr.warnings += ch.warnings
                     yield path, ch
             except ParamError as e:
                 raise click.BadParameter(e.detail, param_hint=f"'{e.option}'") from None
@@ -258,6 +260,8 @@ def malformed_lines(report: InputReport, verbose: bool, width: int | None = None
 def finish(report: InputReport, read: ReadOptions) -> None:
     """The closing warnings of the contract, on stderr."""
     for f in report.files:
+        for w in f.warnings:
+            warn(w)
         if f.truncated:
             warn(f"{f.truncated}; kept the {f.requests:,} requests read before it "
                  f"(--allow-truncated)")

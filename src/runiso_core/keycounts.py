@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KeyCounts"]
+__all__ = ["KeyCounts", "exact_sum"]
+
+
+def exact_sum(a: np.ndarray) -> int:
+    """The exact sum of an int64 array of sizes >= 0 (numpy's int64 sum wraps
+    around silently: ten 18-digit byte counts overflow it). Summed in two
+    32-bit halves, each safe for 2**31 rows."""
+    a = np.asarray(a, dtype=np.int64)
+    if not a.size:
+        return 0
+    return (int((a >> 32).sum()) << 32) + int((a & 0xFFFFFFFF).sum())
 
 
 class KeyCounts:
@@ -79,4 +89,4 @@ class KeyCounts:
     def bytes(self) -> int:
         """Sum of each key's first size."""
         self._merge()
-        return int(self._sizes.sum())
+        return exact_sum(self._sizes)

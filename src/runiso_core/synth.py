@@ -426,6 +426,10 @@ def open_output(path: str) -> BinaryIO:
     ``zstandard`` package). Deterministic: no time stamp or file name in the
     gzip header, so the same content gives the same bytes."""
     low = path.lower()
+    for suffix in (".tgz", ".tar", ".zip", ".lz4", ".z", ".br", ".lzma", ".7z"):
+        if low.endswith(suffix):
+            raise ParamError("output", f"{path}: cannot write {suffix} (a trace is written "
+                             f"plain, or compressed as .gz, .bz2, .xz or .zst)")
     if low.endswith(".gz"):
         import gzip
         raw = open(path, "wb")
@@ -436,7 +440,7 @@ def open_output(path: str) -> BinaryIO:
     if low.endswith(".xz"):
         import lzma
         return lzma.LZMAFile(path, "wb")
-    if low.endswith(".zst"):
+    if low.endswith((".zst", ".zstd")):
         try:
             import zstandard
         except ImportError:

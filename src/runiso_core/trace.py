@@ -77,8 +77,9 @@ from typing import Callable, Iterator, Mapping
 import numpy as np
 
 from ._parse import REASONS, ChunkParser
-from ._trace_detect import (BOM, DEFAULT_TZ, MAX_LINE_BYTES, NPY_MAGIC, csv_roles, detect,
-                            detect_formats, is_header, looks_binary)
+from ._trace_detect import (BOM, DEFAULT_TZ, MAX_LINE_BYTES, NPY_MAGIC, binary_width,
+                            csv_delimiter, csv_roles, detect, detect_formats, is_header,
+                            looks_binary)
 from ._trace_io import Input
 from ._trace_types import (Method, ParamError, TraceFormatError, TruncatedInputError,
                            format_hint, option_hint)
@@ -246,6 +247,9 @@ class Trace:
     truncated : str or None
         With ``allow_truncated=True``, on the last chunk of a truncated input:
         what broke and where.
+    warnings : list of str
+        On the first chunk: doubts about the input that did not stop it (a
+        binary width forced against what the bytes show).
     url, user_agent : StringColumn or None
         Only with ``with_strings=True``.
     """
@@ -268,6 +272,7 @@ class Trace:
     user_agent: StringColumn | None = None
     columns: tuple = _COLUMN_NAMES
     truncated: str | None = None
+    warnings: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.key)
@@ -298,7 +303,8 @@ class Trace:
                 backwards_time=sum(c.backwards_time for c in chunks),
                 blank_lines=sum(c.blank_lines for c in chunks),
                 has_time=all(c.has_time for c in chunks), columns=present,
-                truncated=next((c.truncated for c in chunks if c.truncated), None))
+                truncated=next((c.truncated for c in chunks if c.truncated), None),
+                warnings=[w for c in chunks for w in c.warnings])
         if all(c.url is not None for c in chunks):
             t.url = StringColumn.concat([c.url for c in chunks])
         if all(c.user_agent is not None for c in chunks):
@@ -421,6 +427,8 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
     inp = Input(path, progress)
     try:
         head = inp.read()
+        if head == BOM:                 # a BOM alone is no content: look further
+            head = inp.read()
         if not head:
             if inp.err is None:
                 return
@@ -449,13 +457,25 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
                 f"{inp.name}: looks like text (printable, lines), not a stream of "
                 f"{4 if fmt == 'int32be' else 8}-byte binary ids as {fmt} reads",
                 reason="text input", hints=_other_formats(head, opts, fmt))
+        warns = []
+        if fmt in ("int32be", "int64be"):
+            seen = binary_width(head, inp.raw_size if inp.codec is None else None)
+            if seen not in (None, fmt):
+                # the user may know better (duplicated ids look paired), so not an error
+                warns.append(f"{inp.name}: read as {fmt} as asked, but its bytes look like "
+                             f"{'8' if seen == 'int64be' else '4'}-byte ids ({seen}); "
+                             f"is --format {fmt} right?")
 
         if fmt == "npy":
-            yield from _iter_npy(inp, head, opts)
+            chunks = _iter_npy(inp, head, opts)
         elif fmt in _BINARY:
-            yield from _iter_binary(inp, head, fmt, opts)
+            chunks = _iter_binary(inp, head, fmt, opts)
         else:
-            yield from _iter_text(inp, head[3:] if head.startswith(BOM) else head, fmt, opts)
+            chunks = _iter_text(inp, head[3:] if head.startswith(BOM) else head, fmt, opts)
+        for ch in chunks:
+            if warns:
+                ch.warnings, warns = warns, []
+            yield ch
     finally:
         inp.close()
 
@@ -469,8 +489,6 @@ def _other_formats(head: bytes, opts: _Opts, not_this: str) -> list:
 def _chunk(parser: ChunkParser, fmt: str, counters: list[int], present: tuple) -> Trace:
     cols = parser.take()
     mal, back, blank, sized = parser.malformed, parser.backwards, parser.blank, parser.sized
-    if fmt == "keys" and sized > counters[3]:
-        present = present + ("size",)
     t = Trace(**{n: cols[n] for n in _COLUMN_NAMES}, format=fmt,
               malformed=mal - counters[0], malformed_examples=parser.take_examples(),
               backwards_time=back - counters[1], blank_lines=blank - counters[2],
@@ -506,8 +524,14 @@ def _iter_text(inp: Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]
     pos, first_line, roles, delim = 0, 0, None, ","
     pfmt = fmt
     present = _PRESENT.get(fmt, ())
+    if fmt == "keys":
+        # A keys trace has sizes when its first lines do (a line without one
+        # then has size 0, unknown): decided once, whatever the chunk size.
+        p = ChunkParser("keys", 64, max_line_bytes=opts.max_line)
+        p.feed(buf[:buf.rfind(b"\n", 0, 1 << 16) + 1], 0, True)
+        if p.sized:
+            present = present + ("size",)
     if fmt in ("csv", "tsv"):
-        pfmt, delim = "csv", ("\t" if fmt == "tsv" else ",")
         header = None
         # The header is the first non-empty line (it must fit in the first block).
         while pos < len(buf) and buf[pos:pos + 1] in (b"\n", b"\r"):
@@ -515,6 +539,7 @@ def _iter_text(inp: Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]
             pos += 1
         nl = buf.find(b"\n", pos)
         first = buf[pos:nl if nl >= 0 else len(buf)].rstrip(b"\r")
+        pfmt, delim = "csv", ("\t" if fmt == "tsv" else csv_delimiter(first).decode())
         ncols = len(first.split(delim.encode()))
         has_header = opts.csv_header
         if has_header is None:
@@ -693,7 +718,7 @@ def _iter_npy(inp: Input, buf: bytes, opts: _Opts) -> Iterator[Trace]:
 
 def read_trace(path, *, format: str | None = None, strict: bool = False,
                with_strings: bool | str = False, columns: Mapping[str, str | int] | None = None,
-               csv_header: bool = True, max_line_bytes: int = MAX_LINE_BYTES,
+               csv_header: bool | None = None, max_line_bytes: int = MAX_LINE_BYTES,
                tz: str | int | None = None, allow_truncated: bool = False) -> Trace:
     """Read a whole trace into one :class:`Trace` (for files that fit in memory).
 
@@ -711,7 +736,7 @@ def read_trace(path, *, format: str | None = None, strict: bool = False,
 
 def parse_bytes(data: bytes, *, format: str | None = None, strict: bool = False,
                 with_strings: bool | str = False, columns: Mapping[str, str | int] | None = None,
-                csv_header: bool = True, tz: str | int | None = None) -> Trace:
+                csv_header: bool | None = None, tz: str | int | None = None) -> Trace:
     """Parse an in-memory log (same rules as :func:`read_trace`)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")

@@ -25,7 +25,7 @@ import numpy as np
 
 from ._cache import LRUCache
 from ._trace_types import Method
-from .keycounts import KeyCounts
+from .keycounts import KeyCounts, exact_sum
 from .trace import Trace, iter_trace
 from .units import fraction_of
 
@@ -53,6 +53,16 @@ def lru_hit_ratios(key_chunks: Iterable[np.ndarray], capacities) -> list[float]:
         for i, c in enumerate(caches):
             hits[i] += int(np.count_nonzero(c.access_many(keys)))
     return [h / n if n else 0.0 for h in hits]
+
+
+def _first(key_chunks: Iterable[np.ndarray], n: int):
+    """The first ``n`` keys of the chunks (a file that grew between two passes
+    is read to where the first pass stopped)."""
+    for keys in key_chunks:
+        if n <= 0:
+            return
+        yield keys[:n]
+        n -= len(keys)
 
 
 class TraceStats(dict):
@@ -111,7 +121,7 @@ class TraceStatsBuilder:
         if self.keep_keys:
             self.keys.append(ch.key)
         if "size" in cols:
-            self.total_bytes += int(ch.size.sum())
+            self.total_bytes += exact_sum(ch.size)
         if "time_ns" in cols:
             u, c = np.unique(ch.time_ns // 1_000_000_000, return_counts=True)
             self.sec_u.append(u)
@@ -202,7 +212,7 @@ class TraceStatsBuilder:
         else:
             if lru_pass is None:
                 raise ValueError("result(): the keys were not kept, give lru_pass")
-            ratios = lru_hit_ratios(lru_pass(), caps)
+            ratios = lru_hit_ratios(_first(lru_pass(), n), caps)
         for f, cap, r in zip(self.lru_fractions, caps, ratios):
             pct = f"{f * 100:g}"
             out[f"lru_capacity_{pct}pct"] = cap
