@@ -122,7 +122,6 @@ class FileReport:
     blank: int = 0
     examples: list = field(default_factory=list)
     truncated: str | None = None
-    columns: set = field(default_factory=set)
     warnings: list = field(default_factory=list)
 
 
@@ -147,12 +146,6 @@ class InputReport:
             if f.format and f.format not in out:
                 out.append(f.format)
         return out
-
-    @property
-    def columns(self) -> set:
-        """Columns carried by every file that gave requests."""
-        sets = [f.columns for f in self.files if f.requests]
-        return set.intersection(*sets) if sets else set()
 
     @property
     def empty(self) -> bool:
@@ -213,8 +206,6 @@ def read_chunks(files: Iterable[str], read: ReadOptions, report: InputReport, *,
                     fr.malformed += ch.malformed
                     fr.blank += ch.blank_lines
                     fr.examples += ch.malformed_examples[:10 - len(fr.examples)]
-                    if len(ch):
-                        fr.columns |= set(ch.columns)
                     if ch.truncated:
                         fr.truncated = ch.truncated
                     fr.warnings += ch.warnings
