@@ -299,9 +299,6 @@ class _Prefixed:
             return self.read(min(n, len(self._head)) if n and n > 0 else len(self._head))
         return self._raw.read1(n) if hasattr(self._raw, "read1") else self._raw.read(n)
 
-    def peek(self, n: int = 1) -> bytes:
-        return self._head if self._head else self._raw.peek(n)
-
     def readable(self) -> bool:
         return True
 

@@ -480,20 +480,25 @@ def iter_trace(path, *, format: str | None = None, chunk_size: int = 1_000_000,
         inp.close()
 
 
+def _format_hints(head: bytes, opts: _Opts, not_this: str) -> list:
+    """Hints for the formats other than ``not_this`` that parse ``head``."""
+    return [format_hint(f) for f in detect_formats(head, max_line_bytes=opts.max_line,
+                                                   tz=opts.tz) if f != not_this]
+
+
 def _other_formats(head: bytes, opts: _Opts, not_this: str) -> list:
-    fmts = [f for f in detect_formats(head, max_line_bytes=opts.max_line, tz=opts.tz)
-            if f != not_this]
-    return [format_hint(f) for f in fmts] or [option_hint("format", "None", "(none, to detect it)")]
+    return _format_hints(head, opts, not_this) or [option_hint("format", "None",
+                                                               "(none, to detect it)")]
 
 
 def _chunk(parser: ChunkParser, fmt: str, counters: list[int], present: tuple) -> Trace:
     cols = parser.take()
-    mal, back, blank, sized = parser.malformed, parser.backwards, parser.blank, parser.sized
+    mal, back, blank = parser.malformed, parser.backwards, parser.blank
     t = Trace(**{n: cols[n] for n in _COLUMN_NAMES}, format=fmt,
               malformed=mal - counters[0], malformed_examples=parser.take_examples(),
               backwards_time=back - counters[1], blank_lines=blank - counters[2],
               has_time="time_ns" in present, columns=present)
-    counters[:] = [mal, back, blank, sized]
+    counters[:] = [mal, back, blank]
     if "url" in cols:
         t.url = StringColumn(*cols["url"])
     if "ua" in cols:
@@ -510,8 +515,7 @@ def _named(e: TraceFormatError, name: str) -> TraceFormatError:
 def _nothing_parsed(name: str, fmt: str, lines: int, examples: list, head: bytes,
                     opts: _Opts) -> TraceFormatError:
     first = "; ".join(f"line {ln}: {reason}" for ln, reason, _ in examples[:3])
-    hints = [format_hint(f) for f in detect_formats(head, max_line_bytes=opts.max_line,
-                                                    tz=opts.tz) if f != fmt]
+    hints = _format_hints(head, opts, fmt)
     msg = (f"{name}: none of its {lines:,} non-blank lines parses as {fmt} "
            f"(first reasons: {first})")
     if not hints:
@@ -561,7 +565,7 @@ def _iter_text(inp: Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]
     parser = ChunkParser(pfmt, opts.chunk_size, with_strings=opts.with_strings,
                          strict=opts.strict, roles=roles, delimiter=delim,
                          first_line=first_line, max_line_bytes=opts.max_line, tz=tz)
-    counters = [0, 0, 0, 0]
+    counters = [0, 0, 0]
     rows = 0
     examples: list = []
     eof = inp.err is not None
@@ -636,11 +640,15 @@ def _binary_chunk(ids: np.ndarray, fmt: str, opts: _Opts, mal: int = 0, ex=(),
               malformed_examples=list(ex), has_time=False, columns=_PRESENT[fmt],
               truncated=truncated)
     if opts.with_strings:
-        # the id as the trace has it (decimal, signed as stored) is its string
-        words = [str(v).encode() for v in ids.tolist()]
+        # the id as the trace has it (decimal, signed as stored) is its string,
+        # formatted by numpy in fixed 20-byte cells, then packed (no str per id)
+        src = ids.astype(np.uint64 if ids.dtype.kind == "u" else np.int64)
+        cells = np.frombuffer(src.astype("S20").tobytes(), np.uint8)
+        cells = cells.reshape(n, 20) if n else cells.reshape(0, 20)
+        used = cells != 0                      # digits and '-' never are NUL
         off = np.zeros(n + 1, np.int64)
-        np.cumsum([len(w) for w in words], out=off[1:])
-        t.url = StringColumn(b"".join(words), off)
+        np.cumsum(used.sum(axis=1), out=off[1:])
+        t.url = StringColumn(cells[used].tobytes(), off)
         if opts.with_strings is True:
             t.user_agent = StringColumn(b"", np.zeros(n + 1, np.int64))
     return t
