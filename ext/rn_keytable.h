@@ -152,4 +152,48 @@ static inline void rn_kt_remove(rn_keytable *t, uint32_t e) {
     t->count--;
 }
 
+/* NULL when the table and the given lists agree, else what is broken:
+ * every indexed entry is reachable from its home slot, the free chain holds
+ * the rest, and the lists hold exactly the used entries, each once, with
+ * their links agreeing both ways. `mark` is caller scratch of cap bytes. */
+static inline const char *rn_kt_check(const rn_keytable *t, const rn_list *const *lists, int nlists,
+                                      unsigned char *mark) {
+    uint32_t i, e, filled = 0, n = 0;
+    if (t->count > t->cap) return "more used entries than the table holds";
+    memset(mark, 0, t->cap);
+    for (i = 0; i <= t->mask; i++) {
+        e = t->slots[i];
+        if (e == RN_NIL) continue;
+        if (e >= t->cap) return "an index slot points past the entries";
+        if (mark[e]) return "an entry is indexed twice";
+        mark[e] = 1;
+        filled++;
+        if (rn_kt_find(t, RN_REC(t, e)->key) != e) return "a key is unreachable from its home slot";
+    }
+    if (filled != t->count) return "indexed entries differ from the used count";
+    for (e = t->free_head; e != RN_NIL; e = RN_LN(t, e).next) {
+        if (e >= t->cap) return "the free chain points past the entries";
+        if (mark[e]) return "a used entry is on the free chain";
+        mark[e] = 2;
+        if (++n > t->cap) return "the free chain has a cycle";
+    }
+    if (n + t->count != t->cap) return "entries lost: neither used nor free";
+    n = 0;
+    for (int l = 0; l < nlists; l++) {
+        uint32_t prev = RN_NIL, len = 0;
+        for (e = lists[l]->head; e != RN_NIL; e = RN_LN(t, e).next) {
+            if (e >= t->cap || mark[e] != 1) return "a list holds an entry that is not used";
+            if (RN_LN(t, e).prev != prev) return "a list's prev link disagrees with its next link";
+            mark[e] = 3;
+            prev = e;
+            if (++len > t->cap) return "a list has a cycle";
+        }
+        if (lists[l]->tail != prev) return "a list's tail is not its last entry";
+        if (len != lists[l]->size) return "a list's size differs from its length";
+        n += len;
+    }
+    if (n != t->count) return "used entries missing from every list";
+    return NULL;
+}
+
 #endif

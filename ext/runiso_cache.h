@@ -56,6 +56,10 @@
 #define RC_GREF 0x80000000u         /* index reference flag: a ghost ring position */
 #define RC_GMARK 0x40000000u        /* ghost ref already renumbered (ring rebuild) */
 #define RC_MAX_SIZE ((int64_t)1 << 48) /* object sizes are < 2**48 bytes */
+/* Resident bytes never exceed this, whatever the bounds (none given: an entry
+   bound alone would let 2**31 objects of 2**48 bytes overflow int64). With
+   sizes < 2**48, `bytes + size` and a resize therefore never overflow. */
+#define RC_BYTES_MAX (INT64_MAX - RC_MAX_SIZE)
 
 enum { RC_LRU = 0, RC_SIEVE = 1, RC_S3FIFO = 2 };
 /* queue ids: Q_MAIN is the only list of LRU/SIEVE; Q_GHOST only counts */
@@ -117,7 +121,10 @@ typedef struct {
     int has_evicted;     /* libCacheSim: before the first eviction a full
                             small queue sends inserts to main */
 
-    int64_t hits, misses, byte_hits, byte_misses, evictions, expired, too_large;
+    int64_t hits, misses, evictions, expired, too_large;
+    /* bytes served / fetched: 128-bit (lo, hi) counters, exact for any run
+       (2**15 requests of a 2**48-byte object already fill an int64) */
+    uint64_t byte_hits, byte_hits_hi, byte_misses, byte_misses_hi;
 
     int keep_size;       /* a hit keeps the stored size (libCacheSim) instead of
                             resizing to the request's (cachetools) */
@@ -126,6 +133,24 @@ typedef struct {
     size_t log_n, log_cap;
     uint64_t salt;   /* per-object random salt of the index hash (runiso_table_hash) */
 } rc_cache;
+
+/* ------------------------------------------------------------------ */
+/* counters and bounds                                                 */
+
+RC_ALWAYS_INLINE void rc_add128(uint64_t *lo, uint64_t *hi, int64_t v) {
+    *lo += (uint64_t)v;
+    *hi += *lo < (uint64_t)v;          /* carry */
+}
+
+#define RC_HIT_BYTES(c, v) rc_add128(&(c)->byte_hits, &(c)->byte_hits_hi, (v))
+#define RC_MISS_BYTES(c, v) rc_add128(&(c)->byte_misses, &(c)->byte_misses_hi, (v))
+
+/* (int64)(v * ratio) as libCacheSim computes queue bounds, saturated at
+   `max`: the plain cast is undefined behaviour for v near 2**63, ratio > 1. */
+static inline int64_t rc_scale(int64_t v, double ratio, int64_t max) {
+    double x = (double)v * ratio;
+    return x >= (double)max ? max : (int64_t)x;
+}
 
 /* ------------------------------------------------------------------ */
 /* index                                                               */
@@ -304,18 +329,18 @@ static inline int rc_init(rc_cache *c, int policy, int64_t cap_bytes, int64_t ma
         if (cap_bytes == INT64_MAX) {
             c->small_bytes_cap = c->main_bytes_cap = c->ghost_bytes_cap = INT64_MAX;
         } else {
-            c->small_bytes_cap = (int64_t)((double)cap_bytes * small_ratio);
+            c->small_bytes_cap = rc_scale(cap_bytes, small_ratio, RC_BYTES_MAX);
             if (c->small_bytes_cap < 1) c->small_bytes_cap = 1;
             c->main_bytes_cap = cap_bytes - c->small_bytes_cap;
-            c->ghost_bytes_cap = (int64_t)((double)cap_bytes * ghost_ratio);
+            c->ghost_bytes_cap = rc_scale(cap_bytes, ghost_ratio, RC_BYTES_MAX);
         }
         if (max_entries == INT64_MAX) {
             c->small_n_cap = c->main_n_cap = c->ghost_n_cap = INT64_MAX;
         } else {
-            c->small_n_cap = (int64_t)((double)max_entries * small_ratio);
+            c->small_n_cap = rc_scale(max_entries, small_ratio, INT64_MAX);
             if (c->small_n_cap < 1) c->small_n_cap = 1;
             c->main_n_cap = max_entries - c->small_n_cap;
-            c->ghost_n_cap = (int64_t)((double)max_entries * ghost_ratio);
+            c->ghost_n_cap = rc_scale(max_entries, ghost_ratio, INT64_MAX);
         }
     }
     /* Hard slot bound: resident entries (each >= 1 byte). */
@@ -649,7 +674,8 @@ RC_ALWAYS_INLINE int rc_evict_one_p(rc_cache *c, const int policy) {
 
 /* Evict until `extra` more bytes and `extra_n` more entries fit. */
 RC_ALWAYS_INLINE int rc_make_room_p(rc_cache *c, const int policy, int64_t extra, int64_t extra_n) {
-    while (c->n > 0 && (c->bytes + extra > c->cap_bytes || c->n + extra_n > c->max_entries))
+    while (c->n > 0 && (c->bytes + extra > c->cap_bytes || c->bytes + extra > RC_BYTES_MAX ||
+                        c->n + extra_n > c->max_entries))
         if (rc_evict_one_p(c, policy) != 0) return -1;
     return 0;
 }
@@ -714,7 +740,7 @@ static inline int rc_get_at(rc_cache *c, uint32_t s, int64_t now, uint32_t *out)
         }
         rc_touch(c, s);
         c->hits++;
-        c->byte_hits += (int64_t)c->e[s].size;
+        RC_HIT_BYTES(c, (int64_t)c->e[s].size);
         *out = s;
         return 1;
     }
@@ -774,17 +800,17 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
             if (rc_drop(c, s) != 0) return -1;
         } else if (op == RC_OP_ACCESS && c->keep_size) {
             /* libCacheSim's rule: a hit serves the stored object as it is */
-            c->hits++; c->byte_hits += size;
+            c->hits++; RC_HIT_BYTES(c, size);
             rc_touch_p(c, policy, s);
             *out = s;
             return 1;
         } else if (size > c->cap_bytes) {
             /* the object grew beyond the capacity: it cannot stay */
             c->too_large++;
-            if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
+            if (op == RC_OP_ACCESS) { c->misses++; RC_MISS_BYTES(c, size); }
             return rc_drop(c, s);
         } else {
-            if (op == RC_OP_ACCESS) { c->hits++; c->byte_hits += size; }
+            if (op == RC_OP_ACCESS) { c->hits++; RC_HIT_BYTES(c, size); }
             rc_touch_p(c, policy, s);
             if (op == RC_OP_PUT) e->expire = rc_expiry(c, now, ttl);
             if (size != (int64_t)e->size) {
@@ -799,7 +825,7 @@ RC_ALWAYS_INLINE int rc_access_p(rc_cache *c, const int policy, uint64_t key, in
         ghost_hit = 1;
         rc_ghost_remove(c, (r & ~RC_GREF) - 1, h);
     }
-    if (op == RC_OP_ACCESS) { c->misses++; c->byte_misses += size; }
+    if (op == RC_OP_ACCESS) { c->misses++; RC_MISS_BYTES(c, size); }
     if (size > c->cap_bytes) { c->too_large++; return 0; }
     int q = Q_MAIN;
     if (policy == RC_S3FIFO) {
@@ -891,6 +917,91 @@ static inline int rc_access_many(rc_cache *c, const uint64_t *keys, int64_t n,
     case RC_SIEVE: return rc_access_many_p(c, RC_SIEVE, keys, n, sizes, times, ttls, out);
     default: return rc_access_many_p(c, RC_S3FIFO, keys, n, sizes, times, ttls, out);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* invariants (tests and the thread stress call this after the fact)   */
+
+/* Walk one queue: links agree both ways, every entry is tagged with it,
+   count and bytes equal the queue totals. */
+static inline const char *rc_check_queue(const rc_cache *c, int q) {
+    uint32_t s = c->head[q], prev = RC_NIL;
+    int64_t n = 0, bytes = 0;
+    while (s != RC_NIL) {
+        if (s >= c->n_used) return "a queue link points past the slots in use";
+        if (++n > (int64_t)c->n_used) return "a queue has a cycle";
+        const rc_entry *e = &c->e[s];
+        if (e->q != (uint64_t)q) return "an entry's queue id differs from the queue it is on";
+        if (e->prev != prev) return "a queue's prev link disagrees with its next link";
+        if (e->size < 1 || (int64_t)e->size >= RC_MAX_SIZE) return "an entry's size is out of range";
+        bytes += (int64_t)e->size;
+        prev = s;
+        s = e->next;
+    }
+    if (c->tail[q] != prev) return "a queue's tail is not its last entry";
+    if (n != c->qn[q]) return "a queue's entry count differs from its length";
+    if (bytes != c->qbytes[q]) return "a queue's byte count differs from its entries' sizes";
+    return NULL;
+}
+
+/* NULL when every invariant holds, else what is broken. O(slots + index). */
+static inline const char *rc_check(const rc_cache *c) {
+    const char *err;
+    if (c->e == NULL) return "not initialised";
+    if (c->n_used > c->cap || c->cap > c->max_slots) return "slot counts out of order";
+    if (c->n < 0 || c->n > c->max_entries || c->n > (int64_t)c->n_used) return "entry count out of bounds";
+    if (c->bytes < 0 || c->bytes > c->cap_bytes || c->bytes > RC_BYTES_MAX) return "resident bytes out of bounds";
+    if (c->n != c->qn[Q_MAIN] + c->qn[Q_SMALL]) return "entries differ from the queues' sum";
+    if (c->bytes != c->qbytes[Q_MAIN] + c->qbytes[Q_SMALL]) return "bytes differ from the queues' sum";
+    if ((err = rc_check_queue(c, Q_MAIN)) != NULL) return err;
+    if ((err = rc_check_queue(c, Q_SMALL)) != NULL) return err;
+    if (c->policy != RC_S3FIFO && c->qn[Q_SMALL] != 0) return "LRU/SIEVE entries on the small queue";
+    if (c->policy == RC_SIEVE && c->hand != RC_NIL &&
+        (c->hand >= c->n_used || c->e[c->hand].q != Q_MAIN)) return "the SIEVE hand is not on a resident entry";
+    /* free list: every slot in use is resident or free, exactly once */
+    int64_t nfree = 0;
+    for (uint32_t s = c->free_head; s != RC_NIL; s = c->e[s].next) {
+        if (s >= c->n_used) return "the free list points past the slots in use";
+        if (c->e[s].q != Q_FREE) return "a resident slot is on the free list";
+        if (++nfree > (int64_t)c->n_used) return "the free list has a cycle";
+    }
+    if (nfree + c->n != (int64_t)c->n_used) return "slots lost: neither resident nor free";
+    /* index <-> entries */
+    uint64_t filled = 0;
+    for (uint64_t i = 0; i < c->tsize; i++) {
+        uint64_t b = c->tab[i];
+        if (b == 0) continue;
+        filled++;
+        uint32_t r = (uint32_t)b;
+        uint64_t key;
+        if (c->policy == RC_S3FIFO && (r & RC_GREF)) {
+            uint32_t pos = (r & ~RC_GREF) - 1;
+            if (pos >= c->g.cap || !rc_ghost_is_live(&c->g, pos)) return "the index points at a dead ghost position";
+            key = c->g.key[pos];
+        } else {
+            if (r == 0 || r - 1 >= c->n_used || c->e[r - 1].q == Q_FREE) return "the index points at a free slot";
+            key = c->e[r - 1].key;
+        }
+        uint64_t h = runiso_table_hash(key, c->salt);
+        if ((b >> 32) != (h >> 32)) return "an index tag differs from its key's hash";
+        if (rc_find_ref(c, key, h) != r) return "a key is unreachable from its home bucket";
+    }
+    if (filled != (uint64_t)(c->n + c->qn[Q_GHOST])) return "index size differs from resident + ghost keys";
+    if (c->policy == RC_S3FIFO) {
+        const rc_ghost *g = &c->g;
+        int64_t live = 0, gbytes = 0;
+        if (g->span > g->cap || (g->cap && g->tail >= g->cap)) return "ghost ring bounds out of order";
+        uint32_t pos = g->tail;
+        for (uint32_t k = 0; k < g->span; k++) {
+            if (rc_ghost_is_live(g, pos)) { live++; if (g->size) gbytes += (int64_t)g->size[pos]; }
+            if (++pos == g->cap) pos = 0;
+        }
+        if (live != c->qn[Q_GHOST] || live > (int64_t)g->live_max) return "live ghost keys differ from their count";
+        if (g->size && gbytes != c->qbytes[Q_GHOST]) return "ghost bytes differ from the live keys' sizes";
+        if (c->qbytes[Q_GHOST] > c->ghost_bytes_cap || c->qn[Q_GHOST] > c->ghost_n_cap) return "the ghost is over its bound";
+    }
+    if (c->log_n > c->log_cap) return "the removal log overflows";
+    return NULL;
 }
 
 #endif /* RUNISO_CACHE_H */

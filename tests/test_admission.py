@@ -456,10 +456,10 @@ def test_int_times_accepted():
 def test_batch_n_far_above_burst_raises(n):
     # n * 1e9 used to wrap in int64 during the check: the request then *added* tokens
     b = TokenBucket(1, 5)
-    with pytest.raises(ValueError, match="more than the burst"):
+    with pytest.raises(ValueError, match="more than the burst|does not fit in int64"):
         b.try_acquire_many(np.zeros(len(n)), n)
     k = KeyedTokenBuckets(1, 5, max_keys=4)
-    with pytest.raises(ValueError, match="more than the burst"):
+    with pytest.raises(ValueError, match="more than the burst|does not fit in int64"):
         k.try_acquire_many(np.arange(len(n), dtype=np.uint64), np.zeros(len(n)), n)
     assert b.tokens(0.0) == 5.0 and len(k) == 0
 

@@ -336,12 +336,12 @@ def test_call_errors():
         sb.pick_many(np.zeros((2, 2), np.int32))
     with pytest.raises(ValueError, match=r"times\[1\] = nan"):
         sb.pick_many(np.zeros(2, np.int32), times=np.array([0.0, np.nan]))
-    with pytest.raises(ValueError, match="times has 1 items but sites has 2"):
+    with pytest.raises(ValueError, match="times has 1 entries but sites has 2"):
         sb.pick_many(np.zeros(2, np.int32), times=np.zeros(1))
     with pytest.raises(ValueError, match="backend index -1 out of range"):
         sb.backend_name(NO_BACKEND)
     h = SiteBalancer(t, policy="hash")
-    with pytest.raises(ValueError, match="keys has 1 items but sites has 2"):
+    with pytest.raises(ValueError, match="keys has 1 entries but sites has 2"):
         h.pick_many(np.zeros(2, np.int32), np.zeros(1, np.uint64))
     with pytest.raises(TypeError, match="key"):
         h.pick(0, key=1.5)

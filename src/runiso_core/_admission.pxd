@@ -4,7 +4,7 @@
 # (ext/rn_admission.h).
 cimport cython
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t
-from cpython.pythread cimport PyThread_type_lock
+from runiso_core._guard cimport rn_guard
 
 cdef extern from "rn_tokenbucket.h" nogil:
     const int64_t RN_NS
@@ -49,6 +49,8 @@ cdef extern from "rn_keytable.h" nogil:
     void rn_kt_init(rn_keytable *t, uint32_t *slots, uint64_t slot_count,
                     void *recs, size_t stride, uint32_t cap, uint64_t salt) noexcept
     void rn_list_init(rn_list *l) noexcept
+    const char *rn_kt_check(const rn_keytable *t, const rn_list *const *lists, int nlists,
+                            unsigned char *mark) noexcept
 
 cdef extern from "rn_admission.h" nogil:
     const int RN_RECLAIM_SCAN
@@ -98,8 +100,7 @@ cdef class TokenBucket:
     cdef rn_tb_params p           # quantised rate / burst
     cdef readonly double rate     # tokens per second, as given
     cdef readonly double burst    # capacity in tokens, as given
-    cdef PyThread_type_lock _lock # held by batch calls while the GIL is released
-    cdef bint _busy               # a batch call is running without the GIL
+    cdef rn_guard _g              # the lock protocol of every mutable core (_guard.pxd)
 
 
 @cython.final
@@ -108,8 +109,7 @@ cdef class KeyedTokenBuckets:
     cdef readonly double rate     # tokens per second, as given
     cdef readonly double burst    # capacity in tokens, as given
     cdef readonly Py_ssize_t max_keys  # bound on tracked keys
-    cdef PyThread_type_lock _lock # held by batch calls while the GIL is released
-    cdef bint _busy               # a batch call is running without the GIL
+    cdef rn_guard _g              # the lock protocol of every mutable core (_guard.pxd)
 
 
 @cython.final
@@ -121,5 +121,4 @@ cdef class SessionGate:
     cdef readonly double idle_timeout         # seconds, as given
     cdef readonly double shed_ttl             # seconds, as given
     cdef readonly Py_ssize_t max_tracked      # bound on the session table
-    cdef PyThread_type_lock _lock # held by batch calls while the GIL is released
-    cdef bint _busy               # a batch call is running without the GIL
+    cdef rn_guard _g              # the lock protocol of every mutable core (_guard.pxd)

@@ -7,7 +7,7 @@ and thread-safe (per-object lock; batch methods release the GIL).
 """
 import enum
 from collections.abc import Sequence
-from typing import final
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
@@ -86,6 +86,8 @@ class KeyedTokenBuckets:
     @property
     def memory_bytes(self) -> int:
         """Bytes allocated for the table (fixed at construction)."""
+    def _check(self) -> None:
+        """Verify the internal invariants (testing aid); AssertionError names the broken one."""
 
 @final
 class SessionGate:
@@ -110,7 +112,7 @@ class SessionGate:
     def decide(self, session_key: Key, now: float, *, priority: bool = False) -> Decision:
         """Decide one request of ``session_key`` at ``now`` (seconds)."""
     def decide_many(self, session_keys: KeyBatch, times: Times,
-                    priority: bool | npt.NDArray[np.bool_] | npt.NDArray[np.uint8] | None = None) -> npt.NDArray[np.uint8]:
+                    priority: bool | npt.NDArray[np.bool_] | npt.NDArray[np.integer[Any]] | None = None) -> npt.NDArray[np.uint8]:
         """Batch :meth:`decide` (nogil): uint8 :class:`Decision` codes, identical to per-call in order."""
     def active_sessions(self, now: float) -> int:
         """Active sessions at ``now`` (expires idle ones; advances the clock)."""
@@ -122,3 +124,5 @@ class SessionGate:
     @property
     def memory_bytes(self) -> int:
         """Bytes allocated for the table (fixed at construction)."""
+    def _check(self) -> None:
+        """Verify the internal invariants (testing aid); AssertionError names the broken one."""

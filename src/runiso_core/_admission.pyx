@@ -19,15 +19,15 @@ bucket keeps the largest time it has seen.
 
 Thread safety
 -------------
-The objects are mutable. Per-call methods run under the GIL; batch methods
-release it and hold a per-object lock while they run, and every other method
-waits for that lock when a batch call is in progress, so calls on one object
-never interleave. Requires a GIL build of CPython.
+The objects are mutable and follow the project's one lock protocol
+(``_guard.pxd``): every argument is converted first; per-call methods then run
+under the GIL without running Python code; batch methods hold the object's
+lock while they run without the GIL, and every other call waits for them, so
+calls on one object never interleave and readers see whole batches. A call
+back into an object from the thread inside it raises RuntimeError. Requires a
+GIL build of CPython.
 """
 cimport cython
-from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock,
-                               PyThread_acquire_lock, PyThread_release_lock,
-                               WAIT_LOCK, NOWAIT_LOCK)
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport PyObject
@@ -35,6 +35,9 @@ from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t
 from libc.string cimport memset
 
 from runiso_core._hashing cimport key_array, key_hash_fast, table_salt
+from runiso_core._guard cimport (guard_init, guard_ready, guard_free, guard_check,
+                                 guard_enter, guard_leave)
+from runiso_core._columns cimport float_column, int_column, flag_column, flag_value
 
 import enum
 import math
@@ -158,27 +161,11 @@ cdef inline int64_t _need(object n, int64_t cap) except -1:
     return _bad_n(n, cap)
 
 
-cdef object _float_array(object times, str name):
-    if isinstance(times, np.ndarray):
-        if times.dtype.kind not in "fiu":
-            raise TypeError(f"{name} must be a float64 array of seconds, got dtype {times.dtype}")
-        if times.ndim != 1:
-            raise ValueError(f"{name} must be 1-D, got shape {times.shape}")
-        return np.ascontiguousarray(times, dtype=np.float64)
-    try:
-        arr = np.asarray(times, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of times in seconds, got {type(times).__name__}") from None
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-    return arr
-
-
 cdef object _times_checked(object times, Py_ssize_t n, str name, str keys_name):
-    """A validated C-contiguous float64 array of n times (seconds); cores convert to ns inline."""
-    arr = _float_array(times, name)
-    if arr.shape[0] != n:
-        raise ValueError(f"{name} has {arr.shape[0]} entries but {keys_name} has {n}: lengths must match")
+    """A validated C-contiguous float64 array of n times (seconds); cores convert to ns inline.
+    n < 0: the times define the batch."""
+    arr = float_column(times, n, name, keys_name)
+    n = arr.shape[0]
     cdef const double[::1] tv = arr
     cdef Py_ssize_t i, bad = -1
     cdef double x
@@ -199,11 +186,7 @@ cdef object _needs(object n, Py_ssize_t count, int64_t cap):
         return RN_NS, None
     if not isinstance(n, np.ndarray) and not isinstance(n, (list, tuple)):
         return _need(n, cap), None
-    arr = np.asarray(n)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"n must be an int or an integer array, got dtype {arr.dtype}")
-    if arr.ndim != 1 or arr.shape[0] != count:
-        raise ValueError(f"n has shape {arr.shape} but there are {count} requests: lengths must match")
+    arr = int_column(n, count, "n", "times")
     if count:
         lo, hi = int(arr.min()), int(arr.max())   # Python ints: hi * 1e9 must not wrap in int64
         if lo < 1:
@@ -211,65 +194,28 @@ cdef object _needs(object n, Py_ssize_t count, int64_t cap):
         if hi * RN_NS > cap:
             raise ValueError(f"n[{int(np.argmax(arr))}]={hi} is more than the burst "
                              f"({cap / 1e9:g} tokens): it can never succeed")
-    return 0, np.ascontiguousarray(arr, dtype=np.int64) * RN_NS
+    return 0, arr * RN_NS
 
 
 cdef object _flags(object priority, Py_ssize_t n):
-    if priority is None or priority is False or priority is True:
-        return np.full(n, priority is True, dtype=np.uint8)
-    arr = np.asarray(priority)
-    if arr.ndim == 0:
-        if arr.dtype.kind != "b":
-            raise TypeError(f"priority must be a bool or a bool/uint8 array, got {priority!r:.80}")
-        return np.full(n, bool(arr), dtype=np.uint8)
-    if not (arr.dtype.kind == "b" or arr.dtype == np.uint8):
-        raise TypeError(f"priority must be a bool or uint8 array, got dtype {arr.dtype}")
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"priority has shape {arr.shape} but session_keys has {n} entries: lengths must match")
-    return np.ascontiguousarray(arr).view(np.uint8)
+    # decide()'s rule (flag_value) for one value for all, or per request.
+    if priority is None:
+        return np.zeros(n, dtype=np.uint8)
+    if isinstance(priority, (bool, int, np.bool_, np.integer)):
+        return np.full(n, flag_value(priority, "priority"), dtype=np.uint8)
+    return flag_column(priority, n, "priority", "session_keys")
 
 
-cdef inline int _flag(object priority) except -1:
-    if priority is False:
-        return 0
-    if priority is True:
-        return 1
-    if isinstance(priority, (int, np.bool_, np.integer)) and priority in (0, 1):
-        return 1 if priority else 0
-    raise TypeError(f"priority must be a bool, got {type(priority).__name__} {priority!r:.80}")
-
-
-# ---------------------------------------------------------------- locking
-# Per-call methods run holding the GIL, so they cannot interleave with each
-# other; only a batch call (GIL released) can overlap them. A batch call takes
-# the object's lock and sets `busy` (both with the GIL held) before releasing
-# the GIL; a per-call method that sees `busy` waits on the lock.
-cdef inline int _enter(PyThread_type_lock lock, bint *busy) except -1:
-    if not PyThread_acquire_lock(lock, NOWAIT_LOCK):
-        with nogil:
-            PyThread_acquire_lock(lock, WAIT_LOCK)
-    busy[0] = True
-    return 0
-
-
-cdef inline void _leave(PyThread_type_lock lock, bint *busy) noexcept:
-    busy[0] = False
-    PyThread_release_lock(lock)
-
-
-cdef int _wait_idle(PyThread_type_lock lock, bint *busy) except -1:
-    while busy[0]:
-        with nogil:
-            PyThread_acquire_lock(lock, WAIT_LOCK)
-            PyThread_release_lock(lock)
-    return 0
-
-
-cdef PyThread_type_lock _new_lock() except NULL:
-    cdef PyThread_type_lock l = PyThread_allocate_lock()
-    if l == NULL:
+cdef int _check_table(const rn_keytable *t, const rn_list **lists, int nlists, str name) except -1:
+    # _check() of the keyed tables: rn_kt_check with a scratch mark per entry.
+    cdef unsigned char *mark = <unsigned char *>PyMem_Malloc(t.cap if t.cap else 1)
+    if mark == NULL:
         raise MemoryError()
-    return l
+    cdef const char *err = rn_kt_check(t, lists, nlists, mark)
+    PyMem_Free(mark)
+    if err != NULL:
+        raise AssertionError(f"{name}: {err.decode()}")
+    return 0
 
 
 # ---------------------------------------------------------------- TokenBucket
@@ -297,7 +243,7 @@ cdef class TokenBucket:
     """
 
     def __cinit__(self, rate, burst, *, initial=None):
-        self._lock = _new_lock()
+        guard_init(&self._g)
         rn_tb_params_init(&self.p, _rate_q(rate, "rate"), _burst_q(burst, "burst"))
         self.rate = float(rate)
         self.burst = float(burst)
@@ -308,24 +254,22 @@ cdef class TokenBucket:
                 raise ValueError(f"initial must be in [0, burst={burst!r}], got {initial!r}")
             start = min(<int64_t>math.floor(v * 1e9 + 0.5), self.p.cap)
         rn_tb_init(&self.b, start, RN_T_UNSET)
+        guard_ready(&self._g)
 
     def __dealloc__(self):
-        if self._lock != NULL:
-            PyThread_free_lock(self._lock)
+        guard_free(&self._g)
 
     def try_acquire(self, now, n=1):
         """Take ``n`` tokens at time ``now`` (seconds) if available; return whether it did."""
         cdef int64_t t = _now_ns(now)
         cdef int64_t need = _need(n, self.p.cap)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         return rn_tb_try(&self.b, &self.p, t, need) != 0
 
     def tokens(self, now):
         """Tokens available at ``now`` (float; exact to 1e-9)."""
         cdef int64_t t = _now_ns(now)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         rn_tb_refill(&self.b, &self.p, t)
         return self.b.tokens / 1e9
 
@@ -333,16 +277,14 @@ cdef class TokenBucket:
         """Seconds from ``now`` until ``n`` tokens are available (0.0 if they are): a Retry-After."""
         cdef int64_t t = _now_ns(now)
         cdef int64_t need = _need(n, self.p.cap)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         rn_tb_refill(&self.b, &self.p, t)
         return rn_tb_wait_ns(&self.b, &self.p, need) / 1e9
 
     def try_acquire_many(self, times, n=None):
         """Batch :meth:`try_acquire`: one request per time, in order. Returns a bool array."""
-        tarr = _float_array(times, "times")
+        tarr = _times_checked(times, -1, "times", "times")
         cdef Py_ssize_t count = tarr.shape[0]
-        tarr = _times_checked(tarr, count, "times", "times")
         cdef int64_t need
         need, needs = _needs(n, count, self.p.cap)
         cdef const double[::1] tv = tarr
@@ -351,13 +293,13 @@ cdef class TokenBucket:
         out = np.empty(count, dtype=np.bool_)
         cdef uint8_t[::1] o = out.view(np.uint8)
         cdef Py_ssize_t i
-        _enter(self._lock, &self._busy)
+        guard_enter(&self._g, self)
         try:
             with nogil:
                 for i in range(count):
                     o[i] = <uint8_t>rn_tb_try(&self.b, &self.p, rn_sec_to_ns(tv[i]), nv[i] if per else need)
         finally:
-            _leave(self._lock, &self._busy)
+            guard_leave(&self._g)
         return out
 
     def __repr__(self):
@@ -393,7 +335,7 @@ cdef class KeyedTokenBuckets:
     """
 
     def __cinit__(self, rate, burst, *, max_keys):
-        self._lock = _new_lock()
+        guard_init(&self._g)
         rn_tb_params_init(&self.k.p, _rate_q(rate, "rate"), _burst_q(burst, "burst"))
         self.rate = float(rate)
         self.burst = float(burst)
@@ -407,20 +349,19 @@ cdef class KeyedTokenBuckets:
             raise MemoryError()
         rn_kt_init(&self.k.t, s, slots, recs, sizeof(rn_keyed_rec), <uint32_t>cap, table_salt())
         rn_list_init(&self.k.lru)
+        guard_ready(&self._g)
 
     def __dealloc__(self):
         PyMem_Free(self.k.t.slots)
         PyMem_Free(self.k.t.recs)
-        if self._lock != NULL:
-            PyThread_free_lock(self._lock)
+        guard_free(&self._g)
 
     def try_acquire(self, key, now, n=1):
         """Take ``n`` tokens from ``key``'s bucket at ``now`` (seconds) if available."""
         cdef uint64_t h = key_hash_fast(key, "key")
         cdef int64_t t = _now_ns(now)
         cdef int64_t need = _need(n, self.k.p.cap)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         return rn_keyed_acquire(&self.k, h, t, need) != 0
 
     def time_until(self, key, now, n=1):
@@ -431,8 +372,7 @@ cdef class KeyedTokenBuckets:
         cdef uint64_t h = key_hash_fast(key, "key")
         cdef int64_t t = _now_ns(now)
         cdef int64_t need = _need(n, self.k.p.cap)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         return rn_keyed_wait_ns(&self.k, h, t, need) / 1e9
 
     def try_acquire_many(self, keys, times, n=None):
@@ -453,27 +393,38 @@ cdef class KeyedTokenBuckets:
         cdef const int64_t[::1] nv = needs if needs is not None else _EMPTY_I64
         cdef const int64_t *np_ = &nv[0] if needs is not None else NULL
         cdef uint8_t[::1] o = out.view(np.uint8)
-        _enter(self._lock, &self._busy)
+        guard_enter(&self._g, self)
         try:
             with nogil:
                 rn_keyed_acquire_many(&self.k, &kv[0], &tv[0], np_, need, <size_t>count, &o[0])
         finally:
-            _leave(self._lock, &self._busy)
+            guard_leave(&self._g)
         return out
 
     def __len__(self):
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         return self.k.t.count
 
     @property
     def stats(self):
         """Counters: ``acquired``, ``refused``, ``evicted`` (non-full buckets dropped, LRU)
         and ``reclaimed`` (full buckets dropped: no effect on decisions)."""
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
-        return {"acquired": self.k.acquired, "refused": self.k.refused,
-                "evicted": self.k.evicted, "reclaimed": self.k.reclaimed}
+        cdef uint64_t a, r, e, c
+        guard_check(&self._g, self)
+        a, r, e, c = self.k.acquired, self.k.refused, self.k.evicted, self.k.reclaimed
+        return {"acquired": a, "refused": r, "evicted": e, "reclaimed": c}
+
+    def _check(self):
+        """Verify the table's invariants (testing aid; raises AssertionError): the index,
+        the free chain and the LRU list hold every entry once, with their links
+        agreeing both ways."""
+        cdef const rn_list *lists[1]
+        lists[0] = &self.k.lru
+        guard_enter(&self._g, self)
+        try:
+            _check_table(&self.k.t, lists, 1, "KeyedTokenBuckets")
+        finally:
+            guard_leave(&self._g)
 
     @property
     def memory_bytes(self):
@@ -524,7 +475,7 @@ cdef class SessionGate:
 
     def __cinit__(self, *, new_sessions_rate, new_sessions_burst, max_active_sessions,
                   idle_timeout, shed_ttl, max_tracked):
-        self._lock = _new_lock()
+        guard_init(&self._g)
         rn_tb_params_init(&self.g.bp, _rate_q(new_sessions_rate, "new_sessions_rate"),
                           _burst_q(new_sessions_burst, "new_sessions_burst"))
         rn_tb_init(&self.g.bucket, self.g.bp.cap, RN_T_UNSET)
@@ -551,24 +502,23 @@ cdef class SessionGate:
         rn_kt_init(&self.g.t, s, slots, recs, sizeof(rn_gate_rec), <uint32_t>cap, table_salt())
         rn_list_init(&self.g.active)
         rn_list_init(&self.g.shed)
+        guard_ready(&self._g)
 
     def __dealloc__(self):
         PyMem_Free(self.g.t.slots)
         PyMem_Free(self.g.t.recs)
-        if self._lock != NULL:
-            PyThread_free_lock(self._lock)
+        guard_free(&self._g)
 
     def decide(self, session_key, now, *, priority=False):
         """Decide one request of ``session_key`` at ``now`` (seconds). Returns a :class:`Decision`."""
         cdef uint64_t h = key_hash_fast(session_key, "session_key")
         cdef int64_t t = _now_ns(now)
-        cdef int p = _flag(priority)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        cdef int p = flag_value(priority, "priority")
+        guard_check(&self._g, self)
         return <object>PyTuple_GET_ITEM(_DECISIONS, rn_gate_decide(&self.g, h, t, p))
 
     def decide_many(self, session_keys, times, priority=None):
-        """Batch :meth:`decide` (nogil loop). ``priority``: None, a bool, or a bool/uint8 array.
+        """Batch :meth:`decide` (nogil loop). ``priority``: None, a bool, or an array of bools (or 0/1).
 
         Returns a uint8 array of :class:`Decision` codes, identical to calling
         :meth:`decide` in order.
@@ -584,25 +534,23 @@ cdef class SessionGate:
         cdef const double[::1] tv = tarr
         cdef const uint8_t[::1] pv = parr
         cdef uint8_t[::1] o = out
-        _enter(self._lock, &self._busy)
+        guard_enter(&self._g, self)
         try:
             with nogil:
                 rn_gate_decide_many(&self.g, &kv[0], &tv[0], &pv[0], <size_t>count, &o[0])
         finally:
-            _leave(self._lock, &self._busy)
+            guard_leave(&self._g)
         return out
 
     def active_sessions(self, now):
         """Active sessions at ``now`` (expires idle ones first; advances the gate clock)."""
         cdef int64_t t = _now_ns(now)
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         rn_gate_advance(&self.g, t)
         return self.g.active.size
 
     def __len__(self):
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
+        guard_check(&self._g, self)
         return self.g.t.count
 
     @property
@@ -611,12 +559,26 @@ cdef class SessionGate:
         ended by idle timeout), ``unstuck`` (shed entries past shed_ttl), ``evicted_shed``
         (shed entries dropped early for room) and ``untracked`` (decisions taken with a
         table full of active sessions)."""
-        if self._busy:
-            _wait_idle(self._lock, &self._busy)
-        d = {m.name.lower(): self.g.counts[<int>m] for m in Decision}
-        d.update(expired=self.g.expired, unstuck=self.g.unstuck,
-                 evicted_shed=self.g.evicted_shed, untracked=self.g.untracked)
+        cdef rn_gate g
+        guard_check(&self._g, self)
+        g = self.g                      # copied before anything allocates: one consistent snapshot
+        d = {m.name.lower(): g.counts[<int>m] for m in Decision}
+        d.update(expired=g.expired, unstuck=g.unstuck,
+                 evicted_shed=g.evicted_shed, untracked=g.untracked)
         return d
+
+    def _check(self):
+        """Verify the table's invariants (testing aid; raises AssertionError): the index,
+        the free chain and the active + shed lists hold every entry once, with
+        their links agreeing both ways."""
+        cdef const rn_list *lists[2]
+        lists[0] = &self.g.active
+        lists[1] = &self.g.shed
+        guard_enter(&self._g, self)
+        try:
+            _check_table(&self.g.t, lists, 2, "SessionGate")
+        finally:
+            guard_leave(&self._g)
 
     @property
     def memory_bytes(self):

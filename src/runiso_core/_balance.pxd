@@ -1,6 +1,6 @@
 # The C-level contract of runiso_core._balance: the site-aware balancer.
 # Indices are canonical (Topology.site_names / Topology.backend_names order).
-from cpython.pythread cimport PyThread_type_lock
+from runiso_core._guard cimport rn_guard
 from cpython.ref cimport PyObject
 from libc.stdint cimport int32_t, int64_t, uint64_t, uint8_t
 
@@ -57,14 +57,11 @@ cdef class SiteBalancer:
     cdef list _keep                    # owns the ConsistentHash objects pointed to below
     cdef PyObject **_tab               # [2*S] borrowed: healthy table, all-backends table of each site (NULL if none)
     cdef int64_t _n_req, _n_local, _n_spilled, _n_cap, _n_panic, _n_nob, _n_ovf, _n_walk, _n_unrel  # BalancerStats counters, same order
-    # concurrency: lock held by every mutating section; _busy tells GIL holders to wait for it
-    cdef PyThread_type_lock _lock      # per-object lock
-    cdef int _busy                     # 1 while a thread owns the lock
+    cdef rn_guard _g                   # the lock protocol of every mutable core (_guard.pxd)
 
     cdef int32_t _pick_one(self, int32_t a, uint64_t key, int64_t t_ns, bint has_t) noexcept nogil
     cdef int32_t _pick_in_site(self, int32_t a, int32_t d, bint panic, uint64_t key) noexcept nogil
     cdef int _refresh(self) except -1
     cdef int32_t _site_arg(self, object site) except -1       # name or index -> validated index
     cdef int32_t _backend_arg(self, object backend) except -1 # name or index -> validated index
-    cdef int _enter(self) except -1
-    cdef void _leave(self) noexcept
+    cdef int _set_up(self, uint8_t *flags, int32_t i, object up) except -1  # health change + refresh, under the lock

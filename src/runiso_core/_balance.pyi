@@ -64,7 +64,9 @@ class SiteBalancer:
         """In-flight count of every backend."""
     @property
     def stats(self) -> BalancerStats:
-        """Snapshot of the counters."""
+        """Snapshot of the counters (never half of a batch running in another thread)."""
+    def _check(self) -> None:
+        """Verify the internal invariants (testing aid); AssertionError names the broken one."""
 
 def _sites_array(topology: Topology, sites: Any) -> npt.NDArray[np.int32]: ...
-def _times_array(times: Any) -> npt.NDArray[np.float64]: ...
+def _times_array(arr: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...

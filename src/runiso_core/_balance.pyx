@@ -8,8 +8,9 @@ The pure-Python reference with the same decisions is ``_balance_py.SiteBalancerP
 """
 cimport cython
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock, PyThread_acquire_lock,
-                               PyThread_release_lock, WAIT_LOCK)
+from runiso_core._columns cimport column_1d, float_column
+from runiso_core._guard cimport (guard_init, guard_ready, guard_free, guard_check,
+                                 guard_enter, guard_leave)
 from cpython.ref cimport PyObject
 from libc.math cimport ceil, floor, isfinite, fabs
 from libc.stdint cimport int32_t, int64_t, uint64_t, uint32_t, uint8_t, INT64_MIN
@@ -129,9 +130,7 @@ cdef class SiteBalancer:
     def __cinit__(self, topology, *, policy="wrr", overprovisioning=1.4, panic_threshold=0.5,
                   hash_algorithm="maglev", table_size=65537, balance_factor=None,
                   spill_on_capacity=False, seed=0, inflight_window=1.0):
-        self._lock = PyThread_allocate_lock()
-        if self._lock == NULL:
-            raise MemoryError()
+        guard_init(&self._g)
         o = check_options(topology, policy, overprovisioning, panic_threshold, hash_algorithm,
                           table_size, balance_factor, spill_on_capacity, seed, inflight_window)
         self.topology = topology
@@ -198,6 +197,7 @@ cdef class SiteBalancer:
         for i in range(S * S):
             self._ppm[i] = -1  # forces the first _refresh to write every row
         self._refresh()
+        guard_ready(&self._g)
 
     def __dealloc__(self):
         PyMem_Free(self._w); PyMem_Free(self._bsite); PyMem_Free(self._bup); PyMem_Free(self._bcap)
@@ -206,22 +206,12 @@ cdef class SiteBalancer:
         PyMem_Free(self._sup); PyMem_Free(self._scap); PyMem_Free(self._sact); PyMem_Free(self._swin)
         PyMem_Free(self._wall); PyMem_Free(self._whealthy); PyMem_Free(self._single); PyMem_Free(self._sites_seq)
         PyMem_Free(self._ppm); PyMem_Free(self._panic); PyMem_Free(self._dcur); PyMem_Free(self._tab)
-        if self._lock != NULL:
-            PyThread_free_lock(self._lock)
+        guard_free(&self._g)
 
-    # ---- locking --------------------------------------------------------------------------
-    # Invariant: state is only mutated by a thread that holds the GIL with _busy == 0 and does
-    # not release the GIL (the per-call fast path), or by the owner of _lock (which sets _busy
-    # before it runs Python code or releases the GIL). GIL holders that see _busy wait for _lock.
-    cdef int _enter(self) except -1:
-        with nogil:
-            PyThread_acquire_lock(self._lock, WAIT_LOCK)
-        self._busy = 1
-        return 0
-
-    cdef void _leave(self) noexcept:
-        self._busy = 0
-        PyThread_release_lock(self._lock)
+    # Locking: the project's one protocol (_guard.pxd). pick/release convert their arguments,
+    # then touch C state under guard_check without running Python code; pick_many (no GIL)
+    # and the health changes (Python: the split, the hash tables) own the lock. A finalizer
+    # that calls back into the balancer during a health change raises RuntimeError.
 
     # ---- routing tables (control plane, Python) ----------------------------------------------
     cdef int _refresh(self) except -1:
@@ -474,13 +464,7 @@ cdef class SiteBalancer:
             t_ns = _time_ns(now, "now")
         elif self._spill:
             raise TypeError("now is required with spill_on_capacity=True (capacity is per second)")
-        if self._busy:
-            self._enter()
-            try:
-                r = self._pick_one(a, h, t_ns, has_t)
-            finally:
-                self._leave()
-            return r
+        guard_check(&self._g, self)
         return self._pick_one(a, h, t_ns, has_t)
 
     def pick_many(self, sites, keys=None, times=None):
@@ -510,16 +494,12 @@ cdef class SiteBalancer:
                 raise TypeError("keys are required with policy='hash'")
             if isinstance(keys, np.ndarray) and keys.dtype.kind == "u" and keys.dtype.itemsize == 8:
                 keys = np.ascontiguousarray(keys)
-            karr = key_array(keys, True, "keys")
-            if karr.shape[0] != n:
-                raise ValueError(f"keys has {karr.shape[0]} items but sites has {n}")
-        elif keys is not None and len(keys) != n:
-            raise ValueError(f"keys has {len(keys)} items but sites has {n}")
+            karr = column_1d(key_array(keys, True, "keys"), n, "keys", "sites")
+        elif keys is not None:
+            column_1d(keys, n, "keys", "sites")
         tarr = None
         if has_t:
-            tarr = _times_array(times)
-            if tarr.shape[0] != n:
-                raise ValueError(f"times has {tarr.shape[0]} items but sites has {n}")
+            tarr = _times_array(float_column(times, n, "times", "sites"))
         elif self._spill:
             raise TypeError("times are required with spill_on_capacity=True (capacity is per second)")
         out = np.empty(n, dtype=np.int32)
@@ -529,14 +509,14 @@ cdef class SiteBalancer:
         cdef const uint64_t[::1] kv = karr if is_hash else np.zeros(1, dtype=np.uint64)
         cdef const double[::1] tv = tarr if has_t else np.zeros(1, dtype=np.float64)
         cdef int32_t[::1] ov = out
-        self._enter()
+        guard_enter(&self._g, self)
         try:
             with nogil:
                 for i in range(n):
                     ov[i] = self._pick_one(sv[i], kv[i] if is_hash else 0,
                                            <int64_t>floor(tv[i] * 1e9) if has_t else 0, has_t)
         finally:
-            self._leave()
+            guard_leave(&self._g)
         return out
 
     def release(self, backend):
@@ -546,58 +526,48 @@ cdef class SiteBalancer:
         ignored and counted in ``stats.unmatched_releases``.
         """
         cdef int32_t b = self._backend_arg(backend)
-        cdef bint locked = self._busy
-        if locked:
-            self._enter()
+        guard_check(&self._g, self)
+        if self._act[b] > 0:
+            self._act[b] -= 1
+            self._sact[self._bsite[b]] -= 1
+        else:
+            self._n_unrel += 1
+
+    cdef int _set_up(self, uint8_t *flags, int32_t i, object up) except -1:
+        cdef uint8_t v
+        if not isinstance(up, (bool, np.bool_)):
+            raise TypeError(f"up must be a bool, got {type(up).__name__}")
+        v = 1 if up else 0
+        guard_enter(&self._g, self)
         try:
-            if self._act[b] > 0:
-                self._act[b] -= 1
-                self._sact[self._bsite[b]] -= 1
-            else:
-                self._n_unrel += 1
+            if flags[i] != v:
+                flags[i] = v
+                try:
+                    self._refresh()
+                except BaseException:
+                    flags[i] = 1 - v
+                    raise
         finally:
-            if locked:
-                self._leave()
+            guard_leave(&self._g)
+        return 0
 
     def set_backend_up(self, backend, up):
         """Mark a backend (name or index) up or down; recomputes the site split."""
-        cdef int32_t b = self._backend_arg(backend)
-        if not isinstance(up, (bool, np.bool_)):
-            raise TypeError(f"up must be a bool, got {type(up).__name__}")
-        self._enter()
-        try:
-            if self._bup[b] != bool(up):
-                self._bup[b] = bool(up)
-                try:
-                    self._refresh()
-                except BaseException:
-                    self._bup[b] = not bool(up)
-                    raise
-        finally:
-            self._leave()
+        self._set_up(self._bup, self._backend_arg(backend), up)
 
     def set_site_up(self, site, up):
         """Mark a whole site (name or index) up or down; a down site gets no traffic at all."""
-        cdef int32_t s = self._site_arg(site)
-        if not isinstance(up, (bool, np.bool_)):
-            raise TypeError(f"up must be a bool, got {type(up).__name__}")
-        self._enter()
-        try:
-            if self._sup[s] != bool(up):
-                self._sup[s] = bool(up)
-                try:
-                    self._refresh()
-                except BaseException:
-                    self._sup[s] = not bool(up)
-                    raise
-        finally:
-            self._leave()
+        self._set_up(self._sup, self._site_arg(site), up)
 
     def is_backend_up(self, backend):
-        return self._bup[self._backend_arg(backend)] != 0
+        cdef int32_t b = self._backend_arg(backend)
+        guard_check(&self._g, self)
+        return self._bup[b] != 0
 
     def is_site_up(self, site):
-        return self._sup[self._site_arg(site)] != 0
+        cdef int32_t s = self._site_arg(site)
+        guard_check(&self._g, self)
+        return self._sup[s] != 0
 
     def backend_name(self, int i):
         """Name of backend ``i`` (canonical index)."""
@@ -617,28 +587,70 @@ cdef class SiteBalancer:
         out = np.empty(self._B, dtype=np.int64)
         cdef int64_t[::1] ov = out
         cdef int32_t i
-        locked = self._busy
-        if locked:
-            self._enter()
+        guard_check(&self._g, self)
         for i in range(self._B):
             ov[i] = self._act[i]
-        if locked:
-            self._leave()
         return out
 
     @property
     def stats(self):
-        """A :class:`BalancerStats` snapshot of the counters."""
-        locked = self._busy
-        if locked:
-            self._enter()
+        """A :class:`BalancerStats` snapshot of the counters (consistent: never half of a batch)."""
+        cdef int64_t c[9]
+        cdef int32_t i
+        picks = np.empty(self._B, dtype=np.int64)   # allocated before the snapshot
+        cdef int64_t[::1] pv = picks
+        guard_check(&self._g, self)
+        c[0], c[1], c[2], c[3], c[4] = self._n_req, self._n_local, self._n_spilled, self._n_cap, self._n_panic
+        c[5], c[6], c[7], c[8] = self._n_nob, self._n_ovf, self._n_walk, self._n_unrel
+        for i in range(self._B):
+            pv[i] = self._picks[i]
+        return BalancerStats(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+                             tuple(int(x) for x in picks))
+
+    def _check(self):
+        """Verify the balancer's invariants (testing aid; raises AssertionError): in-flight
+        counts are >= 0 and each site's is the sum of its backends'; picks add up to the
+        routed requests; each site's healthy set is exactly its up backends (none when the
+        site is down), with the weight and capacity sums of that set; every routing row
+        sums to 0 or 1e6 parts per million."""
+        cdef int32_t s, k, i, j
+        cdef int64_t tot, sact, wh
+        cdef double cap
+        guard_enter(&self._g, self)
         try:
-            return BalancerStats(self._n_req, self._n_local, self._n_spilled, self._n_cap, self._n_panic,
-                                 self._n_nob, self._n_ovf, self._n_walk, self._n_unrel,
-                                 tuple(self._picks[i] for i in range(self._B)))
+            tot = 0
+            for i in range(self._B):
+                if self._act[i] < 0:
+                    raise AssertionError(f"backend {i}: in-flight {self._act[i]} < 0")
+                tot += self._picks[i]
+            if tot != self._n_req - self._n_nob - self._n_ovf:
+                raise AssertionError(f"picks sum to {tot}, but {self._n_req} requests less "
+                                     f"{self._n_nob} without backend and {self._n_ovf} overflowed")
+            for s in range(self._S):
+                sact = 0
+                for k in range(self._soff[s], self._soff[s + 1]):
+                    sact += self._act[self._all[k]]
+                if sact != self._sact[s]:
+                    raise AssertionError(f"site {s}: in-flight {self._sact[s]} != its backends' {sact}")
+                want = [self._all[k] for k in range(self._soff[s], self._soff[s + 1])
+                        if self._sup[s] and self._bup[self._all[k]]]
+                have = [self._healthy[self._soff[s] + k] for k in range(self._nh[s])]
+                if want != have:
+                    raise AssertionError(f"site {s}: healthy set {have} != up backends {want}")
+                wh = 0
+                cap = 0.0
+                for i in have:
+                    wh += self._w[i]
+                    cap += self._bcap[i]
+                if wh != self._whealthy[s] or cap != self._scap[s]:
+                    raise AssertionError(f"site {s}: healthy weight/capacity sums are stale")
+                tot = 0
+                for j in range(self._S):
+                    tot += self._ppm[s * self._S + j]
+                if tot not in (0, PPM):
+                    raise AssertionError(f"arrival site {s}: routing row sums to {tot} ppm")
         finally:
-            if locked:
-                self._leave()
+            guard_leave(&self._g)
 
     def __repr__(self):
         return (f"SiteBalancer(policy={self.policy!r}, sites={self._S}, backends={self._B}, "
@@ -670,16 +682,8 @@ def _sites_array(topology, sites):
     return np.ascontiguousarray(arr, dtype=np.int32)
 
 
-def _times_array(times):
-    """Validate a batch of times (seconds) -> C-contiguous float64 array."""
-    if isinstance(times, (str, bytes)):
-        raise TypeError("times must be an array of float64 seconds")
-    arr = times if isinstance(times, np.ndarray) else np.asarray(times)
-    if arr.ndim != 1:
-        raise ValueError(f"times must be a 1-D array, got shape {arr.shape}")
-    if arr.dtype.kind not in "fiu" or arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
-        raise TypeError(f"times must be float64 seconds, got dtype {arr.dtype}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+def _times_array(arr):
+    """Range check of a float64 column of times (seconds, from float_column)."""
     if arr.size:
         bad = np.flatnonzero(~(np.abs(arr) < TIME_LIMIT_S))
         if bad.size:

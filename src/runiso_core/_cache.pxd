@@ -3,7 +3,7 @@
 # Python objects of proxy mode.
 from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t
 from cpython.ref cimport PyObject
-from cpython.pythread cimport PyThread_type_lock, PyThread_get_thread_ident
+from runiso_core._guard cimport rn_guard
 
 cdef extern from "runiso_cache.h" nogil:
     uint32_t RC_NIL
@@ -14,6 +14,7 @@ cdef extern from "runiso_cache.h" nogil:
     int RC_OP_ACCESS, RC_OP_PUT
 
     int64_t RC_MAX_SIZE
+    int64_t RC_BYTES_MAX     # resident bytes never exceed this (2**63 - 1 - 2**48)
 
     ctypedef struct rc_entry:  # 32 bytes; size/q/freq are C bit-fields (read only here)
         uint64_t key         # 64-bit key
@@ -50,8 +51,8 @@ cdef extern from "runiso_cache.h" nogil:
         int move_threshold   # S3-FIFO small -> main threshold
         int64_t hits         # counted hits
         int64_t misses       # counted misses
-        int64_t byte_hits    # bytes served from cache
-        int64_t byte_misses  # bytes fetched on misses
+        uint64_t byte_hits, byte_hits_hi      # bytes served from cache (128-bit: lo, hi)
+        uint64_t byte_misses, byte_misses_hi  # bytes fetched on misses (128-bit: lo, hi)
         int64_t evictions    # capacity evictions
         int64_t expired      # TTL expiries reclaimed
         int64_t too_large    # objects refused for their size
@@ -79,6 +80,7 @@ cdef extern from "runiso_cache.h" nogil:
     int rc_access_many(rc_cache *c, const uint64_t *keys, int64_t n,
                        const int64_t *sizes, const int64_t *times,
                        const int64_t *ttls, uint8_t *out)
+    const char *rc_check(const rc_cache *c)   # NULL, or the invariant that is broken
 
 
 cdef class _Cache:
@@ -87,9 +89,7 @@ cdef class _Cache:
     cdef list _vals                # proxy mode: value per slot
     cdef uint32_t _ocap            # length of _keys/_vals
     cdef int _mode                 # 0 unset, 1 simulator, 2 proxy
-    cdef int _busy                 # a GIL-free batch is running
-    cdef PyThread_type_lock _lock  # held while _busy
-    cdef unsigned long _owner      # thread ident inside the engine (0 = none)
+    cdef rn_guard _g               # the lock protocol of every mutable core (_guard.pxd)
     cdef object _on_evict          # callable(key, value) or None
     cdef str _name                 # class name for messages
     cdef bint _ttl_used            # default_ttl set or an entry given a TTL: `now` is required
@@ -99,11 +99,9 @@ cdef class _Cache:
                 object on_evict, int move_threshold, double small_ratio, double ghost_ratio,
                 object resize_on_hit)
     cdef int64_t _now(self, object now) except? -1
-    cdef int64_t _time(self, object now, str method, int64_t ttl) except? -1
-    cdef int _wait_idle(self) except -1
-    cdef int _enter(self) except -1
-    cdef void _leave(self) noexcept
+    cdef int64_t _time(self, object now, str method, int64_t ttl) except? -1   # INT64_MIN: the latest time
     cdef int _set_mode(self, int mode) except -1
+    cdef int _proxy_mode(self) except -1
     cdef int _sync_objs(self) except -1
     cdef list _drain(self)
     cdef int _notify(self, list pairs) except -1

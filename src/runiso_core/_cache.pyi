@@ -132,9 +132,11 @@ class _Cache:
         """``put(key, value)`` for every pair of a mapping or iterable of pairs, and the keywords."""
     @property
     def stats(self) -> CacheStats:
-        """A snapshot of the counters."""
+        """A snapshot of the counters (never half of a batch running in another thread)."""
     def reset_stats(self) -> None:
         """Zero the request counters (contents are kept)."""
+    def _check(self) -> None:
+        """Verify the internal invariants (testing aid); AssertionError names the broken one."""
     @property
     def capacity_bytes(self) -> int | None:
         """Byte bound, or None."""

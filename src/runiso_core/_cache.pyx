@@ -14,14 +14,14 @@ The engine (slot pool, open-addressing index, intrusive lists) is plain C in
 """
 cimport cython
 from cpython.ref cimport PyObject
-from cpython.pythread cimport (PyThread_allocate_lock, PyThread_free_lock,
-                               PyThread_acquire_lock, PyThread_release_lock,
-                               PyThread_get_thread_ident, WAIT_LOCK, NOWAIT_LOCK)
-from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX
+from libc.stdint cimport uint64_t, int64_t, uint32_t, uint8_t, INT64_MAX, INT64_MIN
 from libc.string cimport memset, memcmp
 from libc.math cimport isfinite, isnan, llround
 
 from runiso_core._hashing cimport key_array, key_hash, key_hash_fast, table_salt
+from runiso_core._guard cimport (rn_guard, guard_init, guard_ready, guard_free, guard_check,
+                                 guard_enter, guard_leave, GUARD_IDLE)
+from runiso_core._columns cimport float_column, int_column
 
 import math
 from dataclasses import dataclass
@@ -152,17 +152,12 @@ cdef class _Cache:
         self._vals = []
         self._ocap = 0
         self._mode = MODE_UNSET
-        self._busy = 2  # "not initialised": every method goes through _wait_idle
-        self._owner = 0
-        self._lock = PyThread_allocate_lock()
-        if self._lock == NULL:
-            raise MemoryError()
         memset(&self._c, 0, sizeof(rc_cache))
+        guard_init(&self._g)        # UNINIT until __init__ completes: methods refuse
 
     def __dealloc__(self):
         rc_free(&self._c)
-        if self._lock != NULL:
-            PyThread_free_lock(self._lock)
+        guard_free(&self._g)
 
     cdef _setup(self, int policy, object capacity_bytes, object max_entries, object default_ttl,
                 object on_evict, int move_threshold, double small_ratio, double ghost_ratio,
@@ -187,46 +182,7 @@ cdef class _Cache:
         self._ttl_used = dt != RC_NEVER
         self._on_evict = on_evict
         self._name = type(self).__name__
-        self._busy = 0
-
-    # -- locking ---------------------------------------------------------
-    cdef int _wait_idle(self) except -1:
-        # Called with the GIL when _busy != 0: a batch on another thread owns
-        # the engine (or __init__ never ran).
-        if self._c.e == NULL:
-            raise RuntimeError(f"{type(self).__name__} is not initialised (call __init__)")
-        if self._owner == PyThread_get_thread_ident():
-            # e.g. a finalizer run by the GC in the middle of put()/get()
-            raise RuntimeError(f"{self._name}: re-entrant call while this thread is inside "
-                               f"an operation on the same cache")
-        while self._busy:
-            with nogil:
-                PyThread_acquire_lock(self._lock, WAIT_LOCK)
-            PyThread_release_lock(self._lock)
-        return 0
-
-    cdef int _enter(self) except -1:
-        # Owns the engine for a section that releases the GIL (batch) or may
-        # let another thread run (proxy put/get allocate, so the GC may run
-        # finalizers). access() and the other per-call methods run no Python
-        # code while mutating, so checking `_busy` under the GIL is enough.
-        while True:
-            if self._busy:
-                self._wait_idle()
-            if not PyThread_acquire_lock(self._lock, NOWAIT_LOCK):
-                with nogil:
-                    PyThread_acquire_lock(self._lock, WAIT_LOCK)
-            if not self._busy:
-                break
-            PyThread_release_lock(self._lock)   # cannot happen: busy implies the lock is held
-        self._busy = 1
-        self._owner = PyThread_get_thread_ident()
-        return 0
-
-    cdef void _leave(self) noexcept:
-        self._owner = 0
-        self._busy = 0
-        PyThread_release_lock(self._lock)
+        guard_ready(&self._g)
 
     # -- modes and proxy objects ----------------------------------------
     cdef int _set_mode(self, int mode) except -1:
@@ -241,6 +197,16 @@ cdef class _Cache:
         if mode == MODE_PROXY:
             self._c.log_on = 1
             self._sync_objs()
+        return 0
+
+    cdef int _proxy_mode(self) except -1:
+        # First proxy use: the object lists are allocated (Python code), so
+        # under the lock. Raises on a simulator.
+        guard_enter(&self._g, self)
+        try:
+            self._set_mode(MODE_PROXY)
+        finally:
+            guard_leave(&self._g)
         return 0
 
     cdef int _sync_objs(self) except -1:
@@ -320,6 +286,8 @@ cdef class _Cache:
         # expires (default_ttl, or any entry given a finite ttl), because the
         # answer then depends on the time: a stale "latest time" would serve an
         # expired entry. `ttl` is this call's TTL (RC_TTL_DEFAULT if none).
+        # Returns INT64_MIN for "the latest time": the caller reads it from
+        # the engine once it holds the guard (no time converts to INT64_MIN).
         if now is not None:
             return self._now(now)
         if self._ttl_used or (ttl >= 0 and ttl != RC_NEVER):
@@ -328,12 +296,10 @@ cdef class _Cache:
                 f"an entry's ttl): without the time it cannot tell what has expired. Pass now= "
                 f"in seconds on the clock your TTLs count in (cache[key] and 'key in cache' "
                 f"cannot take it: use get/put/peek/pop with now=)")
-        return self._c.now
+        return INT64_MIN
 
     cdef int64_t _now(self, object now) except? -1:
         cdef double d
-        if now is None:
-            return self._c.now
         if PyFloat_CheckExact(now):
             d = PyFloat_AS_DOUBLE(now)
             if isfinite(d) and -9.0e9 < d < 9.0e9:
@@ -372,12 +338,13 @@ cdef class _Cache:
         cdef int64_t sz, t, tt
         cdef uint32_t s
         cdef int r
-        if self._busy:
-            self._wait_idle()
         k = key_hash_fast(key, "key")
         sz = _size_arg(size, "size")
         tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
         t = self._time(now, "access", tt)
+        guard_check(&self._g, self)     # arguments converted: no Python code from here
+        if t == INT64_MIN:
+            t = self._c.now
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
         if tt >= 0 and tt != RC_NEVER:
@@ -404,11 +371,10 @@ cdef class _Cache:
         cdef uint64_t k
         cdef uint32_t s
         cdef int r
-        if self._busy:
-            self._wait_idle()
         k = key_hash_fast(key, "key")
         if self._ttl_used:
             self._time(None, "access_fast", RC_TTL_DEFAULT)     # raises: needs now=
+        guard_check(&self._g, self)
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
         r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
@@ -438,8 +404,6 @@ cdef class _Cache:
         numpy.ndarray of bool
             ``True`` where the request was a hit.
         """
-        if self._busy:
-            self._wait_idle()
         if self._mode == MODE_PROXY:
             self._set_mode(MODE_SIM)    # raises: a proxy cache is not a simulator
         karr = key_array(keys, True, "keys")
@@ -452,7 +416,7 @@ cdef class _Cache:
         cdef const int64_t *tp = NULL
         cdef const int64_t *lp = NULL
         if sizes is not None:
-            sa = _int_column(sizes, n, "sizes")
+            sa = int_column(sizes, n, "sizes", "keys")
             if n and (sa.min() < 1 or sa.max() >= RC_MAX_SIZE):
                 i = int(np.argmax((sa < 1) | (sa >= RC_MAX_SIZE)))
                 raise ValueError(f"sizes must be in [1, 2**48), got sizes[{i}] = {sa[i]}")
@@ -475,20 +439,19 @@ cdef class _Cache:
             raise TypeError(f"{self._name}.access_many: times= is required on a cache with TTLs "
                             f"(default_ttl or an entry's ttl): without the request times it "
                             f"cannot tell what has expired")
-        self._set_mode(MODE_SIM)
-        if ttl_now:
-            self._ttl_used = True
         out = np.zeros(n, dtype=np.bool_)
         cdef uint8_t[::1] ov = out.view(np.uint8)
         cdef int r = 0
-        if n == 0:
-            return out
-        self._enter()
+        guard_enter(&self._g, self)
         try:
-            with nogil:
-                r = rc_access_many(&self._c, &kv[0], n, sp, tp, lp, &ov[0])
+            self._set_mode(MODE_SIM)
+            if ttl_now:
+                self._ttl_used = True
+            if n:
+                with nogil:
+                    r = rc_access_many(&self._c, &kv[0], n, sp, tp, lp, &ov[0])
         finally:
-            self._leave()
+            guard_leave(&self._g)
         if r < 0:
             raise MemoryError(f"{self._name}: out of memory")
         return out
@@ -522,8 +485,6 @@ cdef class _Cache:
         cdef int r
         cdef list pairs = None
         cdef object prev = None
-        if self._busy:
-            self._wait_idle()
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         k = key_hash_fast(key, "key")
@@ -531,12 +492,14 @@ cdef class _Cache:
         cdef int64_t sz = _size_arg(size, "size")
         cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
         cdef int64_t t = self._time(now, "put", tt)
-        if self._mode != MODE_PROXY:
-            self._set_mode(MODE_PROXY)
-        if tt >= 0 and tt != RC_NEVER:
-            self._ttl_used = True
-        self._enter()
+        # Storing allocates (the object lists), so the whole update owns the lock.
+        guard_enter(&self._g, self)
         try:
+            if t == INT64_MIN:
+                t = self._c.now
+            self._set_mode(MODE_PROXY)
+            if tt >= 0 and tt != RC_NEVER:
+                self._ttl_used = True
             old = rc_find(&self._c, k)
             if old != RC_NIL and old < self._ocap \
                     and self._keys[old] is not None and not self._same_key(old, nkey):
@@ -556,7 +519,7 @@ cdef class _Cache:
                     prev = self._vals[s]    # released below, once the cache is consistent
                 self._vals[s] = value
         finally:
-            self._leave()
+            guard_leave(&self._g)
         prev = None
         if pairs is not None:
             self._notify(pairs)
@@ -580,11 +543,11 @@ cdef class _Cache:
         nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
         t = self._time(now, "get", RC_TTL_DEFAULT)
         if self._mode != MODE_PROXY:
-            self._set_mode(MODE_PROXY)
-        # From here to the value read nothing allocates or runs Python code, so
-        # no other thread can interleave: checking _busy here is enough.
-        if self._busy:
-            self._wait_idle()
+            self._proxy_mode()
+        # From here to the value read nothing allocates or runs Python code.
+        guard_check(&self._g, self)
+        if t == INT64_MIN:
+            t = self._c.now
         found = rc_find(&self._c, k)
         if found != RC_NIL and not self._same_key(found, nkey):
             found = RC_NIL                  # a different key with the same 64-bit hash
@@ -594,11 +557,11 @@ cdef class _Cache:
         if s != RC_NIL:
             return self._vals[s]
         if self._c.log_n:                   # an expired entry was reclaimed
-            self._enter()
+            guard_enter(&self._g, self)     # still IDLE: owns it without releasing the GIL
             try:
                 pairs = self._drain()
             finally:
-                self._leave()
+                guard_leave(&self._g)
             self._notify(pairs)
         return default
 
@@ -608,13 +571,15 @@ cdef class _Cache:
         The cached value or ``default``, without promoting, counting or
         reclaiming anything.
         """
-        if self._busy:
-            self._wait_idle()
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         cdef uint64_t k = key_hash(key, True, "key")
         cdef int64_t t = self._time(now, "peek", RC_TTL_DEFAULT)
-        cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
+        nkey = _norm_key(key)
+        guard_check(&self._g, self)
+        if t == INT64_MIN:
+            t = self._c.now
+        cdef uint32_t s = self._find_exact(nkey, k, t)
         if s == RC_NIL:
             return default
         return self._vals[s]
@@ -625,18 +590,20 @@ cdef class _Cache:
         Remove ``key`` and return its value; ``default`` (or KeyError) when
         absent or expired. No eviction callback, no hit/miss counted.
         """
-        if self._busy:
-            self._wait_idle()
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
         cdef uint64_t k = key_hash(key, True, "key")
         cdef int64_t t = self._time(now, "pop", RC_TTL_DEFAULT)
-        cdef uint32_t s = self._find_exact(_norm_key(key), k, t)
+        nkey = _norm_key(key)
+        guard_check(&self._g, self)
+        if t == INT64_MIN:
+            t = self._c.now
+        cdef uint32_t s = self._find_exact(nkey, k, t)
         if s == RC_NIL:
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        value = self._vals[s]
+        value = self._vals[s]           # the locals keep both alive: no finalizer runs here
         kobj = self._keys[s]
         self._keys[s] = None
         self._vals[s] = None
@@ -659,17 +626,18 @@ cdef class _Cache:
     def __contains__(self, key):
         """Resident (and, on a cache with TTLs, raises TypeError: use
         ``peek(key, now=...)``); no side effects."""
-        if self._busy:
-            self._wait_idle()
         cdef uint64_t k = key_hash(key, True, "key")
         self._time(None, "__contains__", RC_TTL_DEFAULT)
+        nkey = _norm_key(key)
+        guard_check(&self._g, self)
         if self._mode == MODE_PROXY:
-            return self._find_exact(_norm_key(key), k, self._c.now) != RC_NIL
+            return self._find_exact(nkey, k, self._c.now) != RC_NIL
         return rc_peek(&self._c, k, self._c.now) != RC_NIL
 
     def __len__(self):
         """Resident entries; on a cache with TTLs, expired ones count until
         they are reclaimed (by a request for them, or :meth:`expire`)."""
+        guard_check(&self._g, self)
         return self._c.n
 
     def popitem(self, *, now=None):
@@ -687,15 +655,13 @@ cdef class _Cache:
         cdef uint32_t s
         cdef int64_t n0, ev0
         cdef int lo
-        if self._busy:
-            self._wait_idle()
         self._time(now, "popitem", RC_TTL_DEFAULT)
         if self._ttl_used:
             self.expire(now)
-        if self._c.n == 0:
-            raise KeyError("popitem(): cache is empty")
-        self._enter()
+        guard_enter(&self._g, self)
         try:
+            if self._c.n == 0:
+                raise KeyError("popitem(): cache is empty")
             n0, ev0, lo = self._c.n, self._c.evictions, self._c.log_on
             self._c.log_n = 0
             self._c.log_on = 1          # to learn the victim's slot, in either mode
@@ -711,7 +677,7 @@ cdef class _Cache:
             self._c.log_n = 0
             return (self._c.e[s].key, None)
         finally:
-            self._leave()
+            guard_leave(&self._g)
 
     def setdefault(self, key, default=None, *, size=1, ttl=None, now=None):
         """setdefault(key, default=None, *, size=1, ttl=None, now=None)
@@ -744,22 +710,25 @@ cdef class _Cache:
         # Resident, unexpired keys (or (key, value) pairs), newest first: key
         # objects in proxy mode, uint64 ints otherwise; values are None in
         # simulator mode. On a cache with TTLs `now` is required (the rule).
-        if self._busy:
-            self._wait_idle()
+        # The walk allocates, so it owns the lock (a batch cannot start midway).
         cdef int64_t t = self._time(now, method, RC_TTL_DEFAULT)
         cdef bint timed = self._ttl_used
         cdef list out = []
         cdef uint32_t s
         cdef int q
         cdef bint proxy
-        for q in (Q_MAIN, Q_SMALL):
-            s = self._c.head[q]
-            while s != RC_NIL:
-                if not (timed and t >= self._c.e[s].expire):
-                    proxy = self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None
-                    k = self._keys[s] if proxy else self._c.e[s].key
-                    out.append((k, self._vals[s] if proxy else None) if pairs else k)
-                s = self._c.e[s].next
+        guard_enter(&self._g, self)
+        try:
+            for q in (Q_MAIN, Q_SMALL):
+                s = self._c.head[q]
+                while s != RC_NIL:
+                    if not (timed and t >= self._c.e[s].expire):
+                        proxy = self._mode == MODE_PROXY and s < self._ocap and self._keys[s] is not None
+                        k = self._keys[s] if proxy else self._c.e[s].key
+                        out.append((k, self._vals[s] if proxy else None) if pairs else k)
+                    s = self._c.e[s].next
+        finally:
+            guard_leave(&self._g)
         return out
 
     def __iter__(self):
@@ -795,13 +764,13 @@ cdef class _Cache:
         simulator mode). No ``on_evict`` callback: the caller has them. Until
         then an expired entry still counts in ``len()`` and ``stats.entries``.
         """
-        cdef int64_t t = self._now(now)
         cdef uint32_t s, nxt
         cdef int q, lo
         cdef list out = []
         if now is None:
-            raise TypeError(f"{self._name}.expire: now is required")
-        self._enter()
+            raise TypeError(f"{type(self).__name__}.expire: now is required")
+        cdef int64_t t = self._now(now)
+        guard_enter(&self._g, self)
         try:
             lo = self._c.log_on
             for q in (Q_SMALL, Q_MAIN):
@@ -823,61 +792,94 @@ cdef class _Cache:
                     s = nxt
             self._c.log_on = lo
         finally:
-            self._leave()
+            guard_leave(&self._g)
         return out
 
     def clear(self):
         """Drop every entry (no eviction callbacks); stats are kept."""
-        if self._busy:
-            self._wait_idle()
-        new_keys = [None] * self._ocap      # allocate first: no thread switch below
-        new_vals = [None] * self._ocap
-        rc_clear(&self._c)
-        old_keys, old_vals = self._keys, self._vals
-        self._keys, self._vals = new_keys, new_vals
+        guard_enter(&self._g, self)
+        try:
+            new_keys = [None] * self._ocap
+            new_vals = [None] * self._ocap
+            rc_clear(&self._c)
+            old_keys, old_vals = self._keys, self._vals
+            self._keys, self._vals = new_keys, new_vals
+        finally:
+            guard_leave(&self._g)
         del old_keys, old_vals          # values are released once the cache is consistent
 
     # -- stats ----------------------------------------------------------
     @property
     def stats(self):
-        """A :class:`CacheStats` snapshot."""
-        cdef rc_cache *c = &self._c
-        if self._busy:
-            self._wait_idle()
+        """A :class:`CacheStats` snapshot (consistent: never half of a batch)."""
+        cdef rc_cache c
+        guard_check(&self._g, self)
+        c = self._c                     # copied before anything allocates
         req = c.hits + c.misses
-        breq = c.byte_hits + c.byte_misses
-        return CacheStats(hits=c.hits, misses=c.misses, byte_hits=c.byte_hits,
-                          byte_misses=c.byte_misses, evictions=c.evictions, expired=c.expired,
+        bh = (<object>c.byte_hits_hi << 64) | c.byte_hits
+        bm = (<object>c.byte_misses_hi << 64) | c.byte_misses
+        breq = bh + bm
+        return CacheStats(hits=c.hits, misses=c.misses, byte_hits=bh,
+                          byte_misses=bm, evictions=c.evictions, expired=c.expired,
                           too_large=c.too_large, entries=c.n, bytes=c.bytes,
                           hit_ratio=c.hits / req if req else 0.0,
-                          byte_hit_ratio=c.byte_hits / breq if breq else 0.0)
+                          byte_hit_ratio=bh / breq if breq else 0.0)
 
     def reset_stats(self):
         """Zero the request counters (entries/bytes are the contents, kept)."""
         cdef rc_cache *c = &self._c
-        if self._busy:
-            self._wait_idle()
-        c.hits = c.misses = c.byte_hits = c.byte_misses = 0
+        guard_check(&self._g, self)
+        c.hits = c.misses = 0
+        c.byte_hits = c.byte_hits_hi = c.byte_misses = c.byte_misses_hi = 0
         c.evictions = c.expired = c.too_large = 0
+
+    def _check(self):
+        """Verify the engine's invariants (testing aid; raises AssertionError).
+
+        Queues, index, free list and S3-FIFO ghost agree; counts and bytes add
+        up and are within the bounds; in proxy mode a key object is held for
+        exactly the resident slots."""
+        cdef const char *err
+        cdef uint32_t s, n_obj = 0, n_res = 0
+        guard_enter(&self._g, self)
+        try:
+            err = rc_check(&self._c)
+            if err != NULL:
+                raise AssertionError(f"{self._name}: {err.decode()}")
+            if self._mode == MODE_PROXY:
+                if self._ocap < self._c.n_used:
+                    raise AssertionError(f"{self._name}: object lists shorter than the slots in use")
+                for s in range(self._ocap):
+                    resident = s < self._c.n_used and self._c.e[s].q != Q_FREE
+                    if (self._keys[s] is not None) != resident:
+                        raise AssertionError(f"{self._name}: slot {s} key object disagrees with the engine")
+                    if self._keys[s] is not None and key_hash(self._keys[s], True, "key") != self._c.e[s].key:
+                        raise AssertionError(f"{self._name}: slot {s} key object has another hash")
+        finally:
+            guard_leave(&self._g)
 
     @property
     def capacity_bytes(self):
         """Byte bound, or None."""
+        guard_check(&self._g, self)
         return None if self._c.cap_bytes == INT64_MAX else self._c.cap_bytes
 
     @property
     def max_entries(self):
         """Entry bound, or None."""
+        guard_check(&self._g, self)
         return None if self._c.max_entries == INT64_MAX else self._c.max_entries
 
     @property
     def default_ttl(self):
         """Default TTL in seconds, or None."""
+        guard_check(&self._g, self)
         return None if self._c.default_ttl == RC_NEVER else self._c.default_ttl / 1e9
 
     @property
     def currsize(self):
         """Resident bytes (cachetools' name)."""
+        guard_check(&self._g, self)
         return self._c.bytes
 
     @property
@@ -894,13 +896,15 @@ cdef class _Cache:
     def _queue_of(self, key):
         """Testing aid: 'main', 'small', 'ghost' or None for a key's slot."""
         cdef uint64_t k = key_hash(key, True, "key")
+        guard_check(&self._g, self)
         cdef uint32_t s = rc_find(&self._c, k)
         if s == RC_NIL:
             return "ghost" if rc_ghost_contains(&self._c, k) else None
-        return {Q_MAIN: "main", Q_SMALL: "small"}[self._c.e[s].q]
+        return "main" if self._c.e[s].q == Q_MAIN else "small"
 
     def _hand(self):
         """Testing aid: the key under the SIEVE hand, or None (start at the tail)."""
+        guard_check(&self._g, self)
         if self._c.hand == RC_NIL:
             return None
         return self._c.e[self._c.hand].key
@@ -908,47 +912,24 @@ cdef class _Cache:
     def memory_bytes(self):
         """Bytes of C memory held by the engine (slot pool, index, S3-FIFO ghost
         ring and live bitmap, removal log) + the proxy object arrays."""
-        return rc_memory(&self._c) + self._ocap * 2 * sizeof(PyObject *)
+        guard_check(&self._g, self)
+        cdef uint64_t m = rc_memory(&self._c) + self._ocap * 2 * sizeof(PyObject *)
+        return m
 
     def __repr__(self):
+        cdef int64_t n, b
+        if self._g.state == 0:
+            return f"<{type(self).__name__} (not initialised)>"
+        guard_check(&self._g, self)
+        n, b = self._c.n, self._c.bytes
         return (f"{self._name}(capacity_bytes={self.capacity_bytes}, max_entries={self.max_entries}, "
-                f"entries={self._c.n}, bytes={self._c.bytes})")
-
-
-cdef object _column(object a, Py_ssize_t n, str argname):
-    # A per-request column beside the keys: 1-D, one value per key.
-    arr = np.asarray(a)
-    if arr.ndim != 1:
-        raise ValueError(f"{argname} must be a 1-D array, got shape {arr.shape}")
-    if arr.shape[0] != n:
-        raise ValueError(f"{argname} has length {arr.shape[0]} but keys has length {n}")
-    return arr
-
-
-cdef object _int_column(object a, Py_ssize_t n, str argname):
-    arr = _column(a, n, argname)
-    if arr.dtype.kind not in "iu":
-        if arr.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        raise TypeError(f"{argname} must be an integer array, got dtype {arr.dtype}")
-    if arr.dtype == np.uint64 and arr.size and arr.max() > INT64_MAX:
-        raise ValueError(f"{argname} values must fit in int64")
-    return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-cdef object _float_column(object a, Py_ssize_t n, str argname):
-    arr = _column(a, n, argname)
-    if arr.dtype.kind not in "fiu":
-        if arr.size == 0:
-            return np.zeros(0, dtype=np.float64)
-        raise TypeError(f"{argname} must be a float array of seconds, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+                f"entries={n}, bytes={b})")
 
 
 cdef object _seconds_column_ns(object a, Py_ssize_t n, str argname, bint is_ttl):
     # float seconds -> int64 ns with the per-call rounding (llround). TTLs:
     # NaN -> RC_TTL_DEFAULT, inf (or >= ~285 years) -> RC_NEVER, < 0 rejected.
-    arr = _float_column(a, n, argname)
+    arr = float_column(a, n, argname, "keys")
     out = np.empty(n, dtype=np.int64)
     cdef const double[::1] x = arr
     cdef int64_t[::1] o = out

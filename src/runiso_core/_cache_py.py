@@ -26,6 +26,13 @@ from collections import OrderedDict
 
 INT64_MAX = 2**63 - 1
 NEVER = INT64_MAX
+MAX_SIZE = 2**48
+BYTES_MAX = INT64_MAX - MAX_SIZE   # resident bytes never exceed this, whatever the bounds
+
+
+def _scale(v: int, ratio: float, limit: int) -> int:
+    """``(int64)(v * ratio)`` saturated at ``limit`` (the native rc_scale)."""
+    return min(int(v * ratio), limit)
 
 
 def to_ns(seconds: float) -> int:
@@ -75,7 +82,7 @@ class _RefBase:
         del self.expire[key]
 
     def _make_room(self, extra, extra_n):
-        while self.size and (self.bytes + extra > self.cap_bytes
+        while self.size and (self.bytes + extra > min(self.cap_bytes, BYTES_MAX)
                              or len(self.size) + extra_n > self.max_entries):
             self._evict()
 
@@ -222,15 +229,15 @@ class S3FIFORef(_RefBase):
         if cb == INT64_MAX:
             self.small_b = self.main_b = self.ghost_b = INT64_MAX
         else:
-            self.small_b = max(1, int(cb * small_ratio))
+            self.small_b = max(1, _scale(cb, small_ratio, BYTES_MAX))
             self.main_b = cb - self.small_b
-            self.ghost_b = int(cb * ghost_ratio)
+            self.ghost_b = _scale(cb, ghost_ratio, BYTES_MAX)
         if me == INT64_MAX:
             self.small_n = self.main_n = self.ghost_n = INT64_MAX
         else:
-            self.small_n = max(1, int(me * small_ratio))
+            self.small_n = max(1, _scale(me, small_ratio, INT64_MAX))
             self.main_n = me - self.small_n
-            self.ghost_n = int(me * ghost_ratio)
+            self.ghost_n = _scale(me, ghost_ratio, INT64_MAX)
         self.threshold = move_to_main_threshold
         self.small = OrderedDict()   # FIFO: oldest first
         self.main = OrderedDict()

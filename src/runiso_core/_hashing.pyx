@@ -6,7 +6,7 @@ Consistent-hashing algorithms live further down in this module.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.list cimport PyList_AsTuple
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.ref cimport PyObject
@@ -158,31 +158,30 @@ cdef object _hash_fixed_ucs4(object arr, keyhash_fn fn, uint64_t seed, str argna
 
 
 cdef object _hash_sequence(object keys, bint allow_int, str argname, keyhash_fn fn, uint64_t seed):
+    # Hashing an item may run user code (__index__, a str subclass) that
+    # mutates `keys`: iterate over a tuple snapshot (it holds the items), never
+    # over the caller's list with a length read once.
     cdef Py_ssize_t n, i
     cdef const char *p
     cdef Py_ssize_t ln
     cdef object k
-    if not isinstance(keys, (list, tuple)):
-        keys = list(keys)
-    n = len(keys)
+    cdef tuple t
+    if type(keys) is tuple:
+        t = keys
+    elif type(keys) is list:
+        t = PyList_AsTuple(keys)
+    else:
+        t = tuple(keys)         # subclasses and iterables: their own iteration protocol
+    n = PyTuple_GET_SIZE(t)
     out = np.empty(n, dtype=np.uint64)
     cdef uint64_t[::1] o = out
-    if isinstance(keys, list):
-        for i in range(n):
-            k = <object>PyList_GET_ITEM(keys, i)
-            if PyUnicode_CheckExact(k):
-                p = PyUnicode_AsUTF8AndSize(k, &ln)
-                o[i] = fn(p, <size_t>ln, seed)
-            else:
-                o[i] = _hash_obj(k, allow_int, f"{argname}[{i}]", fn, seed)
-    else:
-        for i in range(n):
-            k = <object>PyTuple_GET_ITEM(keys, i)
-            if PyUnicode_CheckExact(k):
-                p = PyUnicode_AsUTF8AndSize(k, &ln)
-                o[i] = fn(p, <size_t>ln, seed)
-            else:
-                o[i] = _hash_obj(k, allow_int, f"{argname}[{i}]", fn, seed)
+    for i in range(n):
+        k = <object>PyTuple_GET_ITEM(t, i)
+        if PyUnicode_CheckExact(k):
+            p = PyUnicode_AsUTF8AndSize(k, &ln)
+            o[i] = fn(p, <size_t>ln, seed)
+        else:
+            o[i] = _hash_obj(k, allow_int, f"{argname}[{i}]", fn, seed)
     return out
 
 
@@ -362,9 +361,12 @@ cdef class ConsistentHash:
     """
 
     def __cinit__(self, *args, **kwargs):
-        if type(self) is ConsistentHash:
-            raise TypeError("ConsistentHash is an abstract base class; use KetamaRing, "
-                            "MaglevTable, RendezvousHash or JumpHash")
+        # Only the four algorithms build their C tables in __cinit__; any other
+        # type (the base itself, a Python subclass) would have none to look up.
+        if type(self) not in _ALGORITHMS:
+            raise TypeError(f"{type(self).__name__}: ConsistentHash is an abstract base class and "
+                            f"cannot be subclassed in Python; use KetamaRing, MaglevTable, "
+                            f"RendezvousHash or JumpHash")
 
     cdef _setup(self, object nodes, str cls):
         names, weights = _canonical_nodes(nodes, cls)
@@ -823,3 +825,7 @@ cdef class JumpHash(ConsistentHash):
 
     cdef void lookup_hashes(self, const uint64_t *h, int32_t *out, Py_ssize_t n) noexcept nogil:
         runiso_jump_many(h, out, n, self.n_nodes)
+
+
+# The concrete algorithms (final classes): the only types ConsistentHash.__cinit__ accepts.
+cdef tuple _ALGORITHMS = (KetamaRing, MaglevTable, RendezvousHash, JumpHash)
