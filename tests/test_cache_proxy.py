@@ -323,8 +323,7 @@ def test_batch_validation(cls):
         c.access_many(np.zeros(5))
     with pytest.raises(ValueError, match="keys"):
         c.access_many(np.zeros((2, 2), dtype=np.uint64))
-    with pytest.raises(ValueError, match="keys"):
-        c.access_many(np.arange(10, dtype=np.uint64)[::2])
+    assert len(type(c)(max_entries=4).access_many(np.arange(10, dtype=np.uint64)[::2])) == 5  # strided: copied
     with pytest.raises(TypeError, match=r"keys\[1\]"):
         c.access_many(["a", 1.5])
     with pytest.raises(TypeError, match="keys"):

@@ -530,3 +530,141 @@ def test_batch_column_errors_share_one_format():
               lambda: k.try_acquire_many([1], np.zeros((1, 1)))):
         with pytest.raises(ValueError, match="must be a 1-D array, got shape"):
             f()
+
+
+# ---------------------------------------------------------------- regression: validated columns are private
+class Mutator:
+    """A column whose conversion (numpy's __array__) rewrites another column of the same
+    call after that one was validated."""
+
+    def __init__(self, target, values, result):
+        self.target, self.values, self.result = target, values, result
+
+    def __array__(self, dtype=None, copy=None):
+        self.target[:] = self.values
+        return np.asarray(self.result, dtype=dtype)
+
+
+def test_pick_many_sites_changed_after_validation_cannot_index_out_of_bounds():
+    sb = SiteBalancer(_topology())
+    sites = np.zeros(8, dtype=np.int32)
+    out = sb.pick_many(sites, times=Mutator(sites, 1_000_000, np.zeros(8)))
+    assert all(sb.backend_site(int(b)) == 0 for b in out)    # the validated (zero) sites were used
+    sb._check()
+
+
+@pytest.mark.parametrize("cls", CACHES)
+def test_access_many_sizes_changed_after_validation_are_not_used(cls):
+    c = cls(capacity_bytes=10**6)
+    sizes = np.ones(4, dtype=np.int64)
+    c.access_many(np.arange(4, dtype=np.uint64), sizes,
+                  times=Mutator(sizes, [0, -5, 2**60, 3], np.zeros(4)))
+    assert c.stats.bytes == 4
+    c._check()
+
+
+def test_admission_times_changed_after_validation_are_not_used():
+    def gate():
+        return SessionGate(new_sessions_rate=1, new_sessions_burst=1, max_active_sessions=10,
+                           idle_timeout=1, shed_ttl=1, max_tracked=10)
+    times = np.array([1.0, 2.0, 3.0])
+    want = gate().decide_many([1, 2, 3], times.copy())
+    got = gate().decide_many([1, 2, 3], times, priority=Mutator(times, [-9.2e9, np.nan, 1e300],
+                                                               np.zeros(3, dtype=bool)))
+    assert got.tolist() == want.tolist()
+
+    t2 = np.array([1.0, 2.0])
+
+    class Sub(np.ndarray):
+        @property
+        def ndim(self):
+            t2[:] = [-9.2e9, 4.6e9]
+            return 1
+
+    tb = TokenBucket(1, 5, initial=0)
+    assert tb.try_acquire_many(t2, n=np.ones(2, dtype=np.int64).view(Sub)).tolist() == [False, True]
+    assert tb.tokens(3.0) == pytest.approx(1.0)     # the clock is at 2 s, not 4.6e9 s
+
+
+# ---------------------------------------------------------------- regression: proxy keys converted once
+def test_proxy_key_is_an_exact_copy_made_once():
+    c = LRUCache(max_entries=4)
+    armed = [False]
+
+    class E(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, o):       # would run between the lookup and the read
+            if armed[0]:
+                armed[0] = False
+                c.pop("x")
+                c.put("zzz", "WRONG VALUE")
+            return str.__eq__(self, o)
+
+    class S(str):
+        def __str__(self):
+            return E(str.__str__(self))
+
+    c.put(S("x"), "x-value")
+    armed[0] = True
+    assert c.get("x") == "x-value" and c.get(S("x")) == "x-value"
+    assert type(c.keys()[0]) is str
+    c._check()
+
+    class B(bytes):
+        def __bytes__(self):
+            return b"other"
+
+    class I:
+        n = 0
+
+        def __index__(self):        # a different answer on every call
+            I.n += 1
+            return I.n
+
+    c.put(B(b"raw"), 1)
+    c.put(I(), 2)
+    assert c.get(b"raw") == 1 and c.get("raw") == 1 and c.get(1) == 2
+    c._check()
+    with pytest.raises(TypeError, match="unsupported key type bool"):
+        c.put(True, 3)
+
+
+# ---------------------------------------------------------------- regression: no lock-order deadlock
+def test_waiting_for_a_busy_object_while_holding_another_is_refused(monkeypatch):
+    # Python code run inside one object's section (here the balancer's split, computed under its
+    # lock; in real life a finalizer) calls a cache that a batch holds on another thread: waiting
+    # could deadlock (that thread may wait for the balancer next), so the call raises instead.
+    from runiso_core import _balance
+    from runiso_core._guard import _held
+    b = LRUCache(max_entries=10_000)
+    keys = np.arange(2_000_000, dtype=np.uint64) % 20_000
+    started, done = threading.Event(), threading.Event()
+
+    def batch():                    # keeps the cache busy (bounded: 60 s) until the check ran
+        end = time.monotonic() + 60
+        while not done.is_set() and time.monotonic() < end:
+            started.set()
+            b.access_many(keys)
+
+    real = _balance.site_traffic_split
+
+    def split_calling_the_cache(*args, **kwargs):
+        b.access(1)
+        return real(*args, **kwargs)
+
+    sb = SiteBalancer(_topology())
+    t = threading.Thread(target=batch, daemon=True)
+    t.start()
+    try:
+        started.wait(10)
+        monkeypatch.setattr(_balance, "site_traffic_split", split_calling_the_cache)
+        with pytest.raises(RuntimeError, match="waiting could deadlock"):
+            for _ in range(1000):   # the batch loop leaves the cache idle for an instant between batches
+                sb.set_backend_up("pa1-0", not sb.is_backend_up("pa1-0"))
+    finally:
+        done.set()
+        t.join(60)
+    assert not t.is_alive() and _held() == 0
+    sb._check()
+    b._check()

@@ -162,7 +162,7 @@ cdef inline int64_t _need(object n, int64_t cap) except -1:
 
 
 cdef object _times_checked(object times, Py_ssize_t n, str name, str keys_name):
-    """A validated C-contiguous float64 array of n times (seconds); cores convert to ns inline.
+    """A validated private float64 copy of n times (seconds); cores convert to ns inline.
     n < 0: the times define the batch."""
     arr = float_column(times, n, name, keys_name)
     n = arr.shape[0]
@@ -180,13 +180,13 @@ cdef object _times_checked(object times, Py_ssize_t n, str name, str keys_name):
     return arr
 
 
-cdef object _needs(object n, Py_ssize_t count, int64_t cap):
+cdef object _needs(object n, Py_ssize_t count, int64_t cap, str ref):
     """None / int / int array -> (scalar need, None) or (0, int64 need array)."""
     if n is None:
         return RN_NS, None
     if not isinstance(n, np.ndarray) and not isinstance(n, (list, tuple)):
         return _need(n, cap), None
-    arr = int_column(n, count, "n", "times")
+    arr = int_column(n, count, "n", ref)
     if count:
         lo, hi = int(arr.min()), int(arr.max())   # Python ints: hi * 1e9 must not wrap in int64
         if lo < 1:
@@ -201,7 +201,7 @@ cdef object _flags(object priority, Py_ssize_t n):
     # decide()'s rule (flag_value) for one value for all, or per request.
     if priority is None:
         return np.zeros(n, dtype=np.uint8)
-    if isinstance(priority, (bool, int, np.bool_, np.integer)):
+    if np.ndim(priority) == 0:
         return np.full(n, flag_value(priority, "priority"), dtype=np.uint8)
     return flag_column(priority, n, "priority", "session_keys")
 
@@ -286,7 +286,7 @@ cdef class TokenBucket:
         tarr = _times_checked(times, -1, "times", "times")
         cdef Py_ssize_t count = tarr.shape[0]
         cdef int64_t need
-        need, needs = _needs(n, count, self.p.cap)
+        need, needs = _needs(n, count, self.p.cap, "times")
         cdef const double[::1] tv = tarr
         cdef const int64_t[::1] nv = needs if needs is not None else _EMPTY_I64
         cdef bint per = needs is not None
@@ -384,7 +384,7 @@ cdef class KeyedTokenBuckets:
         cdef Py_ssize_t count = karr.shape[0]
         tarr = _times_checked(times, count, "times", "keys")
         cdef int64_t need
-        need, needs = _needs(n, count, self.k.p.cap)
+        need, needs = _needs(n, count, self.k.p.cap, "keys")
         out = np.empty(count, dtype=np.bool_)
         if count == 0:
             return out

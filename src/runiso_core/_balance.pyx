@@ -426,6 +426,15 @@ cdef class SiteBalancer:
         return self.topology.site_index(site)
 
     cdef int32_t _backend_arg(self, object backend) except -1:
+        cdef long long v
+        if type(backend) is int:
+            try:
+                v = backend
+            except OverflowError:
+                v = -1
+            if v < 0 or v >= self._B:
+                raise ValueError(f"backend index {backend} out of range [0, {self._B})")
+            return <int32_t>v
         if isinstance(backend, str):
             r = self._bidx.get(backend)
             if r is None:
@@ -492,8 +501,6 @@ cdef class SiteBalancer:
         if is_hash:
             if keys is None:
                 raise TypeError("keys are required with policy='hash'")
-            if isinstance(keys, np.ndarray) and keys.dtype.kind == "u" and keys.dtype.itemsize == 8:
-                keys = np.ascontiguousarray(keys)
             karr = column_1d(key_array(keys, True, "keys"), n, "keys", "sites")
         elif keys is not None:
             column_1d(keys, n, "keys", "sites")
@@ -665,21 +672,23 @@ def _sites_array(topology, sites):
     if arr.ndim != 1:
         raise ValueError(f"sites must be a 1-D array, got shape {arr.shape}")
     S = topology.n_sites
+    if arr.size == 0:                   # [] is float64 to numpy: an empty batch all the same
+        return np.empty(0, dtype=np.int32)
     kind = arr.dtype.kind
     if kind in "UO" or (kind == "S"):
-        if arr.size == 0:
-            return np.empty(0, dtype=np.int32)
         names, inv = np.unique(arr.astype(str) if kind != "U" else arr, return_inverse=True)
         idx = np.array([topology.site_index(str(nm)) for nm in names], dtype=np.int32)
         return np.ascontiguousarray(idx[inv.reshape(-1)])
     if kind not in "iu":
         raise TypeError(f"sites must be an integer array of site indices (int32) or of site names, "
                         f"got dtype {arr.dtype}")
+    # Indices into C tables: check a private copy, which the caller cannot change afterwards.
+    arr = np.array(arr, order="C", copy=True)
     if arr.size:
         bad = np.flatnonzero((arr < 0) | (arr >= S))
         if bad.size:
             raise ValueError(f"sites[{bad[0]}] = {arr[bad[0]]} is not a site index in [0, {S})")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    return arr.astype(np.int32, copy=False)
 
 
 def _times_array(arr):

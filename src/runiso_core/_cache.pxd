@@ -100,6 +100,7 @@ cdef class _Cache:
                 object resize_on_hit)
     cdef int64_t _now(self, object now) except? -1
     cdef int64_t _time(self, object now, str method, int64_t ttl) except? -1   # INT64_MIN: the latest time
+    cdef int64_t _latest(self, str method, int64_t ttl) except? -1            # the latest time, under the guard
     cdef int _set_mode(self, int mode) except -1
     cdef int _proxy_mode(self) except -1
     cdef int _sync_objs(self) except -1

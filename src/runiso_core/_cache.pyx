@@ -41,6 +41,10 @@ cdef extern from "Python.h":
     char *PyBytes_AS_STRING(object o)
     PyObject *PyErr_Occurred()
     void PyErr_Clear()
+    object PyUnicode_FromObject(object o)
+    object PyBytes_FromStringAndSize(const char *v, Py_ssize_t n)
+    object PyBytes_FromObject(object o)
+    object PyNumber_Index(object o)
 
 
 cdef enum:
@@ -133,14 +137,21 @@ cdef inline bint _utf8_equals(str a, bytes b) except -1:
 
 
 cdef inline object _norm_key(object key):
-    """The key object kept in proxy mode (immutable, exact builtin type)."""
+    """The key object of proxy mode: an exact str, bytes or int, made once per
+    call (the hash is then taken of it, so the two never disagree), without
+    running a subclass's __str__/__bytes__; comparing two such keys runs no
+    Python code. Unsupported types come back as they are (key_hash raises)."""
     if PyUnicode_CheckExact(key) or PyBytes_CheckExact(key) or PyLong_CheckExact(key):
         return key
     if isinstance(key, str):
-        return str(key)
-    if isinstance(key, (bytes, bytearray, memoryview)):
-        return bytes(key)
-    return int(key.__index__())
+        return PyUnicode_FromObject(key)            # exact copy of a subclass
+    if isinstance(key, bytes):
+        return PyBytes_FromStringAndSize(PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    if isinstance(key, (bytearray, memoryview)):
+        return PyBytes_FromObject(key)              # the buffer, not __bytes__
+    if not isinstance(key, (bool, float)) and hasattr(key, "__index__"):
+        return PyNumber_Index(key)                  # exact int (Python >= 3.10), one __index__ call
+    return key
 
 
 @cython.no_gc_clear  # the slot lists must outlive a GC pass (callbacks may still read them)
@@ -298,6 +309,13 @@ cdef class _Cache:
                 f"cannot take it: use get/put/peek/pop with now=)")
         return INT64_MIN
 
+    cdef int64_t _latest(self, str method, int64_t ttl) except? -1:
+        # Under the guard: the rule again (a batch may have made the cache
+        # timed while this call waited), then the engine's latest time.
+        if self._ttl_used:
+            self._time(None, method, ttl)           # raises
+        return self._c.now
+
     cdef int64_t _now(self, object now) except? -1:
         cdef double d
         if PyFloat_CheckExact(now):
@@ -344,7 +362,7 @@ cdef class _Cache:
         t = self._time(now, "access", tt)
         guard_check(&self._g, self)     # arguments converted: no Python code from here
         if t == INT64_MIN:
-            t = self._c.now
+            t = self._latest("access", tt)
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
         if tt >= 0 and tt != RC_NEVER:
@@ -372,9 +390,9 @@ cdef class _Cache:
         cdef uint32_t s
         cdef int r
         k = key_hash_fast(key, "key")
+        guard_check(&self._g, self)
         if self._ttl_used:
             self._time(None, "access_fast", RC_TTL_DEFAULT)     # raises: needs now=
-        guard_check(&self._g, self)
         if self._mode != MODE_SIM:
             self._set_mode(MODE_SIM)
         r = rc_access(&self._c, k, 1, self._c.now, RC_TTL_DEFAULT, RC_OP_ACCESS, &s)
@@ -487,8 +505,8 @@ cdef class _Cache:
         cdef object prev = None
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        k = key_hash_fast(key, "key")
         nkey = _norm_key(key)
+        k = key_hash_fast(nkey, "key")
         cdef int64_t sz = _size_arg(size, "size")
         cdef int64_t tt = RC_TTL_DEFAULT if ttl is None else _ttl_to_ns(ttl, "ttl", True)
         cdef int64_t t = self._time(now, "put", tt)
@@ -496,7 +514,7 @@ cdef class _Cache:
         guard_enter(&self._g, self)
         try:
             if t == INT64_MIN:
-                t = self._c.now
+                t = self._latest("put", tt)
             self._set_mode(MODE_PROXY)
             if tt >= 0 and tt != RC_NEVER:
                 self._ttl_used = True
@@ -539,15 +557,15 @@ cdef class _Cache:
         cdef list pairs = None
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        k = key_hash_fast(key, "key")
         nkey = _norm_key(key)   # exact str/bytes/int: comparing runs no Python code
+        k = key_hash_fast(nkey, "key")
         t = self._time(now, "get", RC_TTL_DEFAULT)
         if self._mode != MODE_PROXY:
             self._proxy_mode()
         # From here to the value read nothing allocates or runs Python code.
         guard_check(&self._g, self)
         if t == INT64_MIN:
-            t = self._c.now
+            t = self._latest("get", RC_TTL_DEFAULT)
         found = rc_find(&self._c, k)
         if found != RC_NIL and not self._same_key(found, nkey):
             found = RC_NIL                  # a different key with the same 64-bit hash
@@ -573,12 +591,12 @@ cdef class _Cache:
         """
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        cdef uint64_t k = key_hash(key, True, "key")
-        cdef int64_t t = self._time(now, "peek", RC_TTL_DEFAULT)
         nkey = _norm_key(key)
+        cdef uint64_t k = key_hash(nkey, True, "key")
+        cdef int64_t t = self._time(now, "peek", RC_TTL_DEFAULT)
         guard_check(&self._g, self)
         if t == INT64_MIN:
-            t = self._c.now
+            t = self._latest("peek", RC_TTL_DEFAULT)
         cdef uint32_t s = self._find_exact(nkey, k, t)
         if s == RC_NIL:
             return default
@@ -592,12 +610,12 @@ cdef class _Cache:
         """
         if self._mode == MODE_SIM:
             self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        cdef uint64_t k = key_hash(key, True, "key")
-        cdef int64_t t = self._time(now, "pop", RC_TTL_DEFAULT)
         nkey = _norm_key(key)
+        cdef uint64_t k = key_hash(nkey, True, "key")
+        cdef int64_t t = self._time(now, "pop", RC_TTL_DEFAULT)
         guard_check(&self._g, self)
         if t == INT64_MIN:
-            t = self._c.now
+            t = self._latest("pop", RC_TTL_DEFAULT)
         cdef uint32_t s = self._find_exact(nkey, k, t)
         if s == RC_NIL:
             if default is _MISSING:
@@ -626,13 +644,14 @@ cdef class _Cache:
     def __contains__(self, key):
         """Resident (and, on a cache with TTLs, raises TypeError: use
         ``peek(key, now=...)``); no side effects."""
-        cdef uint64_t k = key_hash(key, True, "key")
-        self._time(None, "__contains__", RC_TTL_DEFAULT)
         nkey = _norm_key(key)
+        cdef uint64_t k = key_hash(nkey, True, "key")
+        self._time(None, "__contains__", RC_TTL_DEFAULT)
         guard_check(&self._g, self)
+        cdef int64_t t = self._latest("__contains__", RC_TTL_DEFAULT)
         if self._mode == MODE_PROXY:
-            return self._find_exact(nkey, k, self._c.now) != RC_NIL
-        return rc_peek(&self._c, k, self._c.now) != RC_NIL
+            return self._find_exact(nkey, k, t) != RC_NIL
+        return rc_peek(&self._c, k, t) != RC_NIL
 
     def __len__(self):
         """Resident entries; on a cache with TTLs, expired ones count until
@@ -665,11 +684,13 @@ cdef class _Cache:
             n0, ev0, lo = self._c.n, self._c.evictions, self._c.log_on
             self._c.log_n = 0
             self._c.log_on = 1          # to learn the victim's slot, in either mode
-            while self._c.n == n0:      # an S3-FIFO step may only move entries to main
-                if rc_evict_one_p(&self._c, self._c.policy) != 0:
-                    raise MemoryError(f"{self._name}: out of memory")
-            self._c.evictions = ev0
-            self._c.log_on = lo
+            try:
+                while self._c.n == n0:  # an S3-FIFO step may only move entries to main
+                    if rc_evict_one_p(&self._c, self._c.policy) != 0:
+                        raise MemoryError(f"{self._name}: out of memory")
+            finally:
+                self._c.evictions = ev0
+                self._c.log_on = lo
             if self._mode == MODE_PROXY:
                 pairs = self._drain()
                 return pairs[0]
@@ -712,13 +733,16 @@ cdef class _Cache:
         # simulator mode. On a cache with TTLs `now` is required (the rule).
         # The walk allocates, so it owns the lock (a batch cannot start midway).
         cdef int64_t t = self._time(now, method, RC_TTL_DEFAULT)
-        cdef bint timed = self._ttl_used
+        cdef bint timed
         cdef list out = []
         cdef uint32_t s
         cdef int q
         cdef bint proxy
         guard_enter(&self._g, self)
         try:
+            if t == INT64_MIN:
+                t = self._latest(method, RC_TTL_DEFAULT)
+            timed = self._ttl_used
             for q in (Q_MAIN, Q_SMALL):
                 s = self._c.head[q]
                 while s != RC_NIL:

@@ -6,6 +6,10 @@
 #   "<name> must be an integer array, got dtype float64"
 #   "<name>[7] = 2 is not a bool (or 0/1)"
 # n < 0 skips the length check (the column defines the batch).
+#
+# The typed columns are private copies: a value checked here cannot be changed
+# afterwards by the caller (another thread, or an __array__ of a column
+# converted later in the same call) before the C loop reads it.
 
 cdef object column_1d(object a, Py_ssize_t n, str name, str ref)
 cdef object int_column(object a, Py_ssize_t n, str name, str ref)      # -> int64

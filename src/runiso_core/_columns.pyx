@@ -25,7 +25,7 @@ cdef object int_column(object a, Py_ssize_t n, str name, str ref):
     if arr.dtype == np.uint64 and arr.size and arr.max() > INT64_MAX:
         i = int(np.argmax(arr > INT64_MAX))
         raise ValueError(f"{name}[{i}] = {arr[i]} does not fit in int64")
-    return np.ascontiguousarray(arr, dtype=np.int64)
+    return np.array(arr, dtype=np.int64, order="C", copy=True)
 
 
 cdef object float_column(object a, Py_ssize_t n, str name, str ref):
@@ -34,22 +34,25 @@ cdef object float_column(object a, Py_ssize_t n, str name, str ref):
         if arr.size == 0:
             return np.zeros(0, dtype=np.float64)
         raise TypeError(f"{name} must be a float64 array of seconds, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.array(arr, dtype=np.float64, order="C", copy=True)
 
 
 cdef object flag_column(object a, Py_ssize_t n, str name, str ref):
     # The per-call rule (flag_value), element by element: bools, or integers 0/1.
     arr = column_1d(a, n, name, ref)
     if arr.dtype.kind == "b":
-        return np.ascontiguousarray(arr).view(np.uint8)
+        return np.array(arr, order="C", copy=True).view(np.uint8)
+    if arr.dtype.kind == "O":
+        return np.array([flag_value(v, f"{name}[{i}]") for i, v in enumerate(arr)], dtype=np.uint8)
     if arr.dtype.kind not in "iu":
         if arr.size == 0:
             return np.zeros(0, dtype=np.uint8)
         raise TypeError(f"{name} must be a bool array, got dtype {arr.dtype}")
+    arr = np.array(arr, order="C", copy=True)    # checked below, then used: our own copy
     bad = np.flatnonzero((arr != 0) & (arr != 1))
     if bad.size:
         raise ValueError(f"{name}[{bad[0]}] = {arr[bad[0]]} is not a bool (or 0/1)")
-    return np.ascontiguousarray(arr, dtype=np.uint8)
+    return arr.astype(np.uint8)
 
 
 cdef int flag_value(object v, str name) except -1:
@@ -57,6 +60,8 @@ cdef int flag_value(object v, str name) except -1:
         return 0
     if v is True:
         return 1
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
     if isinstance(v, (np.bool_, np.integer, int)):
         if v == 0 or v == 1:
             return 1 if v else 0

@@ -1,5 +1,6 @@
 # The one lock protocol of every mutable core (caches, token buckets, session
-# gate, balancer). Header-only: each module inlines it, nothing is imported.
+# gate, balancer). Inlined into each module; the one shared piece is the
+# per-thread count of guards held (_guard.pyx), which every module must see.
 #
 # Rule, in this order, for every method of a mutable object:
 #   1. convert and validate every argument (this may run Python code:
@@ -21,7 +22,10 @@
 # into C locals (no allocation in between) gets a consistent snapshot.
 #
 # A thread that calls back into an object it is inside (a finalizer run by
-# the cyclic GC, an on_evict callback) gets RuntimeError, never a deadlock;
+# the cyclic GC during a put) gets RuntimeError, never a deadlock; so does a
+# thread that would wait for one object while it holds another (a finalizer
+# run inside A's section calling B, busy in another thread whose finalizer may
+# be waiting for A: the lock-order deadlock is refused, not risked);
 # an object whose __init__ never ran (cls.__new__(cls)) stays UNINIT, which
 # every method refuses. tp_alloc zeroes the object, so a fresh guard is UNINIT.
 from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_free_lock,
@@ -32,6 +36,11 @@ cdef enum:
     GUARD_UNINIT = 0    # zeroed memory: __init__ has not completed
     GUARD_IDLE = 1
     GUARD_BUSY = 2      # a thread owns the lock (batch without the GIL, or a Python section)
+
+# Guards the calling thread holds (guard_enter without guard_leave yet), in
+# every module: a thread-local of _guard.pyx.
+cdef int *guard_held() noexcept nogil
+
 
 ctypedef struct rn_guard:
     PyThread_type_lock lock
@@ -71,6 +80,10 @@ cdef inline int guard_wait(rn_guard *g, object obj) except -1:
     if g.owner == PyThread_get_thread_ident():
         raise RuntimeError(f"{type(obj).__name__}: re-entrant call from the thread that is inside "
                            f"an operation on the same object (a finalizer or a callback)")
+    if g.state == GUARD_BUSY and guard_held()[0] > 0:
+        raise RuntimeError(f"{type(obj).__name__} is busy in another thread, and this thread is inside "
+                           f"an operation on another runiso object (a finalizer or a callback): "
+                           f"waiting could deadlock, so the call is refused")
     while g.state == GUARD_BUSY:
         with nogil:
             PyThread_acquire_lock(g.lock, WAIT_LOCK)
@@ -99,10 +112,12 @@ cdef inline int guard_enter(rn_guard *g, object obj) except -1:
     PyThread_acquire_lock(g.lock, WAIT_LOCK)
     g.state = GUARD_BUSY
     g.owner = PyThread_get_thread_ident()
+    guard_held()[0] += 1
     return 0
 
 
 cdef inline void guard_leave(rn_guard *g) noexcept:
+    guard_held()[0] -= 1
     g.owner = 0
     g.state = GUARD_IDLE
     PyThread_release_lock(g.lock)

@@ -54,7 +54,7 @@ class ConsistentHash:
         ``TypeError``; an out-of-range int raises ``ValueError``.
         """
     def lookup_many(self, keys: KeyBatch) -> npt.NDArray[np.int32]:
-        """Node indices into ``nodes`` for a batch: a C-contiguous 1-D uint64 array
+        """Node indices into ``nodes`` for a batch: a 1-D uint64 array
         of pre-hashed keys, a list/tuple of str/bytes/int, or a numpy ``S``/``U``/
         object array. ``nodes[out[i]] == lookup(keys[i])``. Runs without the GIL."""
     def with_node(self, name: str, weight: float = 1) -> Self:

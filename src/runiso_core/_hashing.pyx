@@ -198,9 +198,8 @@ cdef object _key_array_fn(object keys, bint allow_int, str argname, keyhash_fn f
             if not allow_int:
                 raise TypeError(f"{argname}: uint64 arrays are already hashed; "
                                 f"pass str/bytes keys to hash them")
-            if not keys.flags.c_contiguous:
-                raise ValueError(f"{argname} must be C-contiguous; use numpy.ascontiguousarray({argname})")
-            return keys.astype(np.uint64, copy=False)  # also normalises byte order
+            # a strided view is copied (as numpy does); also normalises byte order
+            return np.ascontiguousarray(keys, dtype=np.uint64)
         if kind == "S":
             return _hash_fixed_bytes(keys, fn, seed)
         if kind == "U":
