@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from runiso_core import Topology
 from runiso_core import _parse_py as ref
-from runiso_core._parse import ChunkParser
+from runiso_core._parse import ROLE_CODES, ChunkParser
 from runiso_core._trace_detect import DEFAULT_TZ
 from runiso_core._tz import resolve_tz
 from runiso_core.trace import ParamError, TraceFormatError, iter_trace
@@ -246,8 +246,9 @@ def parse_header(first: bytes) -> tuple[str, str, list | None, str] | None:
     if not parts or parts[0] not in TEXT_FORMATS:
         return None
     name = parts[0]
-    roles = parts[1].split(",") if len(parts) > 1 else None
-    if name in ("csv", "tsv") and not roles:
+    roles = parts[1].split(",") if len(parts) > 1 and name in ("csv", "tsv") else None
+    if name in ("csv", "tsv") and not (roles and set(roles) <= set(ROLE_CODES)
+                                       and {"key", "url"} & set(roles)):
         return None
     return ("csv" if name == "tsv" else name, name, roles, "\t" if name == "tsv" else ",")
 
