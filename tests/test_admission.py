@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from _fuzz_util import BURSTS, GATE_CONFIGS, RATES
 from runiso_core import Decision, KeyedTokenBuckets, SessionGate, TokenBucket, hash64
 from runiso_core import _admission_py as ref
 
@@ -36,10 +37,6 @@ class RationalBucket:
             self.tokens -= n
             return True
         return False
-
-
-rates = st.sampled_from([0.5, 1, 3, 7.25, 10, 1000, 1e-3, 123456.789])
-bursts = st.sampled_from([1, 2, 2.5, 5, 20, 1000])
 
 
 @st.composite
@@ -86,7 +83,7 @@ def test_time_backwards_mints_nothing_and_never_raises():
 
 
 @settings(max_examples=150, deadline=None)
-@given(rates, bursts, st.data())
+@given(RATES, BURSTS, st.data())
 def test_token_bucket_equals_exact_rational_model(rate, burst, data):
     times = data.draw(ns_times(backwards=True))
     ns = data.draw(st.lists(st.integers(1, int(burst)), min_size=len(times), max_size=len(times)))
@@ -101,7 +98,7 @@ def test_token_bucket_equals_exact_rational_model(rate, burst, data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(rates, bursts, st.integers(1, 10**7), st.integers(1, 3 * 10**10))
+@given(RATES, BURSTS, st.integers(1, 10**7), st.integers(1, 3 * 10**10))
 def test_continuous_asker_gets_burst_plus_rate_times_T(rate, burst, step, span):
     """Over [0, T] a client asking every `step` ns gets floor(burst + rate*T) (to one token)."""
     count = min(span // step + 1, 20_000)
@@ -127,7 +124,7 @@ def test_time_until_is_exact_retry_after():
 
 
 @settings(max_examples=60, deadline=None)
-@given(rates, bursts, st.data())
+@given(RATES, BURSTS, st.data())
 def test_token_bucket_batch_equals_per_call(rate, burst, data):
     times = [t / 1e9 for t in data.draw(ns_times(backwards=True))]
     ns = data.draw(st.lists(st.integers(1, int(burst)), min_size=len(times), max_size=len(times)))
@@ -175,7 +172,7 @@ def _stream(draw, n_keys, n_max=300):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from([1, 2, 3, 5, 16, 50]), st.sampled_from([0.5, 3, 10]), bursts, st.data())
+@given(st.sampled_from([1, 2, 3, 5, 16, 50]), st.sampled_from([0.5, 3, 10]), BURSTS, st.data())
 def test_keyed_native_equals_reference_and_batch(max_keys, rate, burst, data):
     keys, times = _stream(data.draw, 12)
     ns = data.draw(st.lists(st.integers(1, int(burst)), min_size=len(keys), max_size=len(keys)))
@@ -294,14 +291,8 @@ def arrivals(draw, n_sessions=15, n_max=250):
     return keys, times, prio
 
 
-CONFIGS = st.fixed_dictionaries(dict(
-    new_sessions_rate=st.sampled_from([0.5, 2, 10]), new_sessions_burst=st.sampled_from([1, 3]),
-    max_active_sessions=st.sampled_from([1, 3, 8]), idle_timeout=st.sampled_from([0.2, 1.0]),
-    shed_ttl=st.sampled_from([0.0, 0.3, 2.0]), max_tracked=st.sampled_from([8, 10, 40])))
-
-
 @settings(max_examples=120, deadline=None)
-@given(CONFIGS, arrivals())
+@given(GATE_CONFIGS, arrivals())
 def test_gate_native_equals_reference_and_batch(cfg, stream):
     keys, times, prio = stream
     nat, rg = SessionGate(**cfg), ref.SessionGate(**cfg)
@@ -319,7 +310,7 @@ def test_gate_native_equals_reference_and_batch(cfg, stream):
 
 
 @settings(max_examples=120, deadline=None)
-@given(CONFIGS, arrivals())
+@given(GATE_CONFIGS, arrivals())
 def test_gate_invariants(cfg, stream):
     keys, times, prio = stream
     g = SessionGate(**cfg)

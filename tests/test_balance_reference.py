@@ -1,30 +1,12 @@
 """The native SiteBalancer against the pure-Python reference: same decision on every request."""
-import math
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from _fuzz_util import topologies
 from runiso_core import SiteBalancer, Topology
 from runiso_core._balance_py import SiteBalancerPy, SplitMix64, mix64
-
-
-@st.composite
-def topologies(draw):
-    n_sites = draw(st.integers(1, 3))
-    sites = []
-    k = 0
-    for s in range(n_sites):
-        nb = draw(st.integers(1, 4))
-        bks = []
-        for _ in range(nb):
-            bks.append({"name": f"b{k:02d}", "weight": draw(st.integers(1, 5)),
-                        "capacity_rps": draw(st.sampled_from([2, 3, 5, math.inf]))})
-            k += 1
-        sites.append({"name": f"s{s}", "share": draw(st.sampled_from([0, 1, 2])), "backends": bks})
-    if all(s["share"] == 0 for s in sites):
-        sites[0]["share"] = 1
-    return Topology.from_dict({"sites": sites})
 
 
 @st.composite

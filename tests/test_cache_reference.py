@@ -5,17 +5,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from _fuzz_util import CACHE_BOUNDS
 from runiso_core import LRUCache, S3FIFOCache, SieveCache
 from runiso_core._cache_py import LRURef, S3FIFORef, SieveRef
 
 PAIRS = [(LRUCache, LRURef), (SieveCache, SieveRef), (S3FIFOCache, S3FIFORef)]
 IDS = ["lru", "sieve", "s3fifo"]
 
-bounds = st.one_of(
-    st.fixed_dictionaries({"max_entries": st.integers(1, 30)}),
-    st.fixed_dictionaries({"capacity_bytes": st.integers(1, 200)}),
-    st.fixed_dictionaries({"max_entries": st.integers(1, 30), "capacity_bytes": st.integers(1, 200)}),
-)
 request = st.tuples(
     st.integers(0, 24),                                           # key
     st.integers(1, 30),                                           # size
@@ -41,7 +37,7 @@ def _counters(c):
 
 @pytest.mark.parametrize("native,ref", PAIRS, ids=IDS)
 @settings(max_examples=150, deadline=None)
-@given(kw=bounds, default_ttl=st.sampled_from([None, 1.0, 5.0]),
+@given(kw=CACHE_BOUNDS, default_ttl=st.sampled_from([None, 1.0, 5.0]),
        reqs=st.lists(request, min_size=10, max_size=250), sized=st.booleans(), timed=st.booleans(),
        resize=st.booleans())
 def test_native_equals_reference(native, ref, kw, default_ttl, reqs, sized, timed, resize):

@@ -11,65 +11,14 @@ import calendar
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from _fuzz_util import ZONE_NAMES, check_lines, mutate, parse_native, physical_lines
 from runiso_core import _parse_py as ref
-from runiso_core._parse import ChunkParser
-from runiso_core._tz import resolve_tz
 
-# Zones for zone-less timestamps: fixed offsets and IANA zones with DST (the
-# reference converts with zoneinfo, fold=0; the native parser with its table).
-ZONES = st.sampled_from([None, "UTC", "+08:00", "-03:30", "Europe/Paris", "America/New_York",
-                         "Australia/Lord_Howe", "Asia/Shanghai"])
+ZONES = st.sampled_from(ZONE_NAMES)
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-SPECIAL = ' "\\[]/:.-+{}|,\t\r\x00\xe9\xff0123456789'
-
-
-def native(fmt, data, roles=None, delim=",", tz=None):
-    p = ChunkParser(fmt, 1024, with_strings=True, roles=roles, delimiter=delim,
-                    tz=resolve_tz(tz, "+08:00" if fmt == "tencent" else 0))
-    p.feed(data, 0, True)
-    c = p.take()
-    rows = []
-    ub, uo = c["url"]
-    ab, ao = c["ua"]
-    for i in range(len(c["key"])):
-        rows.append((int(c["time_ns"][i]), int(c["key"][i]), int(c["size"][i]),
-                     int(c["status"][i]), int(c["method"][i]), int(c["client"][i]),
-                     int(c["session"][i]), int(c["site"][i]), ub[uo[i]:uo[i + 1]],
-                     ab[ao[i]:ao[i + 1]]))
-    return rows, [e[0] for e in p.examples], p.malformed, p.blank, p.backwards
-
-
-def check(fmt, lines, roles=None, delim=",", tz=None):
-    data = b"\n".join(lines) + b"\n"
-    rows, bad, nbad, blank, back = native(fmt, data, roles, delim, tz)
-    rrows, rbad, rblank, rback = ref.parse_lines(data, fmt, roles=roles, delim=delim.encode(),
-                                                 tz=tz)
-    assert rows == rrows
-    assert nbad == len(rbad) and bad == rbad[:10]
-    assert blank == rblank and back == rback
-    n_lines = len(data.split(b"\n")) - 1
-    assert len(rows) + nbad + blank == n_lines
-
-
-def mutate(draw, line: bytes) -> bytes:
-    for _ in range(draw(st.integers(0, 3))):
-        if not line:
-            break
-        i = draw(st.integers(0, len(line) - 1))
-        op = draw(st.sampled_from(["del", "ins", "rep", "cut"]))
-        ch = draw(st.sampled_from(SPECIAL)).encode("latin-1")
-        if op == "del":
-            line = line[:i] + line[i + 1:]
-        elif op == "ins":
-            line = line[:i] + ch + line[i:]
-        elif op == "rep":
-            line = line[:i] + ch + line[i + 1:]
-        else:
-            line = line[:i]
-    return line.replace(b"\n", b"")
 
 
 token = st.text(alphabet=st.characters(codec="utf-8", exclude_characters=" \n\x00"),
@@ -171,19 +120,19 @@ def csv_line(draw):
 @SETTINGS
 @given(st.lists(clf_line() | st.just(b"") | st.just(b" \r"), min_size=1, max_size=10))
 def test_clf_matches_reference(lines):
-    check("clf", lines)
+    check_lines("clf", lines)
 
 
 @SETTINGS
 @given(st.lists(hap_line(), min_size=1, max_size=10), ZONES)
 def test_haproxy_matches_reference(lines, tz):
-    check("haproxy", lines, tz=tz)
+    check_lines("haproxy", lines, tz=tz)
 
 
 @SETTINGS
 @given(st.lists(plain_line(), min_size=1, max_size=10))
 def test_plain_matches_reference(lines):
-    check("plain", lines)
+    check_lines("plain", lines)
 
 
 @SETTINGS
@@ -191,7 +140,7 @@ def test_plain_matches_reference(lines):
        st.lists(st.sampled_from(ROLES), min_size=1, max_size=6, unique=True).filter(
            lambda r: "key" in r or "url" in r))
 def test_csv_matches_reference(lines, roles):
-    check("csv", lines, roles=roles)
+    check_lines("csv", lines, roles=roles)
 
 
 @st.composite
@@ -209,7 +158,7 @@ def zone_less_iso(draw):
 @SETTINGS
 @given(st.lists(zone_less_iso(), min_size=1, max_size=20), ZONES)
 def test_zone_less_csv_times_match_zoneinfo(times, tz):
-    check("csv", [t + b",/x" for t in times], roles=["time", "url"], tz=tz)
+    check_lines("csv", [t + b",/x" for t in times], roles=["time", "url"], tz=tz)
 
 
 @st.composite
@@ -230,7 +179,7 @@ def tencent_line(draw):
 @SETTINGS
 @given(st.lists(tencent_line(), min_size=1, max_size=10), ZONES)
 def test_tencent_matches_reference(lines, tz):
-    check("tencent", lines, tz=tz)
+    check_lines("tencent", lines, tz=tz)
 
 
 @st.composite
@@ -248,7 +197,7 @@ def keys_line(draw):
 @SETTINGS
 @given(st.lists(keys_line(), min_size=1, max_size=10))
 def test_keys_matches_reference(lines):
-    check("keys", lines)
+    check_lines("keys", lines)
 
 
 @settings(max_examples=200, deadline=None)
@@ -256,18 +205,9 @@ def test_keys_matches_reference(lines):
                                                  "keys"]))
 def test_fuzz_random_bytes_never_crash_and_count_every_line(data, fmt):
     roles = ["time", "key", "size"] if fmt == "csv" else None
-    p = ChunkParser(fmt, 7, roles=roles)
-    pos, n = 0, 0
-    while True:
-        pos = p.feed(data, pos, True)
-        n += len(p.take()["key"])
-        if pos >= len(data):
-            break
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    assert n + p.malformed + p.blank == len(lines) == p.line_no
-    assert len(p.examples) == min(10, p.malformed)
+    got = parse_native(fmt, data, roles=roles, capacity=7)
+    assert len(got.rows) + got.malformed + got.blank == physical_lines(data) == got.line_no
+    assert len(got.example_lines) == min(10, got.malformed)
 
 
 def test_reference_dates_agree_on_every_day_of_a_leap_cycle():
@@ -278,7 +218,8 @@ def test_reference_dates_agree_on_every_day_of_a_leap_cycle():
             for d in (1, 28, 29, 30, 31):
                 lines.append(f'h - - [{d:02d}/{MONTHS[mo - 1]}/{y}:23:59:60 -1159] "GET / '
                              f'HTTP/1.1" 200 1'.encode())
-    rows, bad, nbad, _, _ = native("clf", b"\n".join(lines))
+    got = parse_native("clf", b"\n".join(lines))
+    rows, nbad = got.rows, got.malformed
     good = [ln for ln in lines if ref.parse_clf(ln) is not None]
     assert len(rows) == len(good) and nbad == len(lines) - len(good)
     assert [r[0] for r in rows] == [ref.parse_clf(ln)[0] for ln in good]
@@ -287,5 +228,5 @@ def test_reference_dates_agree_on_every_day_of_a_leap_cycle():
 
 def test_regressions_found_by_atheris():
     # only one '\r' before the newline is a line ending; a second one is data
-    check("clf", [b'1.2.3.4 - - [17/May/2015:10:05:12 -0000] "GET /x HTTP/1.1" 200 76\r\r',
+    check_lines("clf", [b'1.2.3.4 - - [17/May/2015:10:05:12 -0000] "GET /x HTTP/1.1" 200 76\r\r',
                   b"\r\r", b"\r"])

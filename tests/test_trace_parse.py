@@ -415,3 +415,21 @@ def test_text_stream_is_a_clear_type_error():
         read_trace(io.StringIO("x"))
     with open(NASA, "rb") as f:
         assert len(read_trace(f)) == len(read_trace(NASA))
+
+
+def test_blank_lines_after_the_last_full_chunk_are_counted():
+    # Found by tests/test_fuzz.py: the last, empty chunk carried the malformed
+    # lines after the last full chunk but not the blank ones.
+    chunks = list(iter_trace(io.BytesIO(b"1 a 2\n\n \n"), format="plain", chunk_size=1))
+    assert [len(c) for c in chunks] == [1, 0]
+    assert sum(c.blank_lines for c in chunks) == 2
+
+
+def test_npy_header_numpy_cannot_tokenize_is_a_format_error():
+    # Found by tests/test_fuzz.py: numpy re-reads a header it cannot parse with
+    # tokenize, whose TokenError escaped iter_trace.
+    data = b"\x93NUMPY\x01\x00v\x00'descr': '<i4', 'fortran_order': False, 'shape': (2,), }" \
+        + b" " * 53 + b"\n" + bytes(8)
+    with pytest.raises(TraceFormatError, match="unreadable .npy header") as ei:
+        list(iter_trace(io.BytesIO(data)))
+    assert ei.value.reason == "bad npy header"

@@ -71,6 +71,7 @@ detection in :mod:`runiso_core._trace_detect`; this module reads.
 from __future__ import annotations
 
 import io
+import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
@@ -615,7 +616,7 @@ def _iter_text(inp: Input, buf: bytes, fmt: str, opts: _Opts) -> Iterator[Trace]
         msg = inp.truncated(parser.line_no + 1, opts.allow_truncated and not opts.strict)
         if pos < len(buf):
             parser.note_malformed(_TRUNCATED, buf[pos:pos + 200])
-    if parser.n or not yielded or parser.malformed != counters[0]:
+    if parser.n or not yielded or parser.malformed != counters[0] or parser.blank != counters[2]:
         ch = _chunk(parser, fmt, counters, present)
         rows += len(ch)
         examples += ch.malformed_examples
@@ -714,7 +715,8 @@ def _iter_npy(inp: Input, buf: bytes, opts: _Opts) -> Iterator[Trace]:
             shape, fortran, dt = np.lib.format.read_array_header_1_0(f)
         else:
             shape, fortran, dt = np.lib.format.read_array_header_2_0(f)
-    except (ValueError, EOFError, SyntaxError) as e:
+    except (ValueError, EOFError, SyntaxError, tokenize.TokenError) as e:
+        # (numpy re-reads a header it cannot parse as a Python 2 one, with tokenize)
         raise TraceFormatError(f"{inp.name}: unreadable .npy header ({e})",
                                reason="bad npy header") from None
     if dt.kind not in "iu" or len(shape) != 1 or dt.itemsize > 8:
