@@ -825,7 +825,9 @@ static inline int64_t rl_feed(int fmt, const rl_csv *csv, const char *buf, int64
         e = line + llen;
         if (e > line && e[-1] == '\r') e--;
         for (q = line; q < e && (*q == ' ' || *q == '\t'); q++) {}
-        if (q == e) { st->blank++; pos = next; continue; }
+        /* a line over the limit is "line too long" even if blank: the verdict it gets
+           when it spans reads and the reader skips it unread */
+        if (q == e && !(st->max_line && llen > st->max_line)) { st->blank++; pos = next; continue; }
         memset(&r, 0, sizeof r);
         if (st->max_line && llen > st->max_line) err = RL_E_TOO_LONG;
         else if (memchr(line, 0, (size_t)(e - line))) err = RL_E_NUL;

@@ -502,8 +502,8 @@ cdef class SiteBalancer:
             if keys is None:
                 raise TypeError("keys are required with policy='hash'")
             karr = column_1d(key_array(keys, True, "keys"), n, "keys", "sites")
-        elif keys is not None:
-            column_1d(keys, n, "keys", "sites")
+        elif keys is not None and len(keys) != n:    # ignored by this policy: only the length
+            raise ValueError(f"keys has {len(keys)} entries but sites has {n}: lengths must match")
         tarr = None
         if has_t:
             tarr = _times_array(float_column(times, n, "times", "sites"))
