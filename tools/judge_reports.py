@@ -1,4 +1,4 @@
-"""Pass/fail of the sanitizer run, from its reports.
+"""Pass/fail of the sanitizer and valgrind runs, from their reports.
 
 ``judge_reports.py asan LOGDIR SUPP ROOT [OUTPUT...]``: LOGDIR holds the
 ``log_path`` files of every process of the run (pytest and the subprocesses the
@@ -8,11 +8,18 @@ OUTPUT files, pytest's own output, are searched too), on any leak with a
 runiso_core frame, and on any other leak that no entry of SUPP (tools/lsan.supp)
 names.
 
+``judge_reports.py valgrind XML``: fails on any memcheck error that is not a leak
+(valgrind's --error-exitcode says so too; this prints it) and on any
+"definitely lost" block allocated under a runiso_core frame. memcheck unwinds
+with the debug info (every frame, through CPython), so its stacks do reach our
+modules; the leaks with no such frame are CPython's and numpy's and are counted.
+
 Prints one line on success, the offending reports on failure; exit 1 on failure.
 """
 import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+\s+(?:in (?P<fn>\S+)|\()")
 LEAK = re.compile(r"^(Direct|Indirect) leak of \d+ byte\(s\) in \d+ object\(s\) allocated from:")
@@ -85,7 +92,37 @@ def judge_asan(logdir, supp_path, root, outputs):
     return 0
 
 
+def frame_text(f):
+    return " ".join(f.findtext(k) or "" for k in ("fn", "obj", "dir", "file"))
+
+
+def judge_valgrind(xml_path):
+    root = ET.parse(xml_path).getroot()
+    bad, lost_others = [], 0
+    for e in root.iter("error"):
+        kind = e.findtext("kind")
+        what = e.findtext("what") or e.findtext("xwhat/text")
+        frames = e.find("stack").findall("frame")
+        stack = "\n".join("    " + " ".join(x for x in (f.findtext("fn") or "?", f.findtext("obj") or "",
+                                                           f.findtext("file") or "", f.findtext("line") or "")
+                                             if x) for f in frames[:25])
+        if not kind.startswith("Leak_"):
+            bad.append(f"{kind}: {what}\n{stack}")
+        elif kind == "Leak_DefinitelyLost":
+            if any("runiso_core/" in frame_text(f) for f in frames):
+                bad.append(f"{kind} under a runiso_core frame: {what}\n{stack}")
+            else:
+                lost_others += 1
+    if bad:
+        print("\n".join(bad))
+        print(f"valgrind: FAILED: {len(bad)} error(s) above ({xml_path})")
+        return 1
+    print(f"valgrind: no memcheck error; {lost_others} definitely-lost record(s), none under a runiso_core "
+          f"frame (CPython's/numpy's)")
+    return 0
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "asan":
         sys.exit(judge_asan(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
-    sys.exit(f"unknown mode {sys.argv[1]!r}")
+    sys.exit(judge_valgrind(sys.argv[2]))
