@@ -485,14 +485,14 @@ def _bucket_many(ref, times, n=None):
     return [ref.try_acquire(float(t), k) for t, k in zip(times, ns)]
 
 
-def run_keyed_buckets(cfg: dict, ops) -> dict:
-    """KeyedTokenBuckets vs the reference: answers, stats and length after every operation."""
-    native, ref = KeyedTokenBuckets(**cfg), _admission_py.KeyedTokenBuckets(**cfg)
+def _run_against(native, ref, ops, many: str, ref_many) -> dict:
+    """Each operation on both, then answers, stats and length compared; the batch
+    method ``many`` runs on the reference as ``ref_many(ref, ...)``."""
     seen = {"ok": 0, "raises": 0}
     for i, (name, args, kwargs) in enumerate(ops):
         got = outcome(getattr(native, name), *args, **kwargs)
-        if name == "try_acquire_many":
-            exp = outcome(_keyed_many, ref, *args, **kwargs)
+        if name == many:
+            exp = outcome(ref_many, ref, *args, **kwargs)
         else:
             exp = outcome(getattr(ref, name), *args, **kwargs)
         _same(i, (name, args, kwargs), got, exp)
@@ -500,6 +500,12 @@ def run_keyed_buckets(cfg: dict, ops) -> dict:
         _same(i, (name, "len"), len(native), len(ref))
         seen[got[0]] += 1
     return seen
+
+
+def run_keyed_buckets(cfg: dict, ops) -> dict:
+    """KeyedTokenBuckets vs the reference: answers, stats and length after every operation."""
+    return _run_against(KeyedTokenBuckets(**cfg), _admission_py.KeyedTokenBuckets(**cfg), ops,
+                        "try_acquire_many", _keyed_many)
 
 
 def _keyed_many(ref, keys, times, n=None):
@@ -516,19 +522,8 @@ def _keyed_many(ref, keys, times, n=None):
 
 def run_session_gate(cfg: dict, ops) -> dict:
     """SessionGate vs the reference: decisions, active sessions, stats and length."""
-    native, ref = SessionGate(**cfg), _admission_py.SessionGate(**cfg)
-    seen = {"ok": 0, "raises": 0}
-    for i, (name, args, kwargs) in enumerate(ops):
-        got = outcome(getattr(native, name), *args, **kwargs)
-        if name == "decide_many":
-            exp = outcome(_gate_many, ref, *args, **kwargs)
-        else:
-            exp = outcome(getattr(ref, name), *args, **kwargs)
-        _same(i, (name, args, kwargs), got, exp)
-        _same(i, (name, "stats"), native.stats, ref.stats)
-        _same(i, (name, "len"), len(native), len(ref))
-        seen[got[0]] += 1
-    return seen
+    return _run_against(SessionGate(**cfg), _admission_py.SessionGate(**cfg), ops,
+                        "decide_many", _gate_many)
 
 
 def _gate_many(ref, keys, times, priority=None):

@@ -501,33 +501,19 @@ def cache_ops(draw, proxy: bool, max_ops: int = 40):
     return ops
 
 
-def test_fuzz_caches_simulator_mode_equal_reference():
-    """LRU / SIEVE / S3-FIFO in simulator mode: access, access_fast and
-    access_many (every key form) mixed with listing, expiry, popitem and
-    bad batches == the _cache_py references, request by request, with the
-    same counters; the now= and mode rules as documented."""
+@pytest.mark.parametrize("proxy", [False, True], ids=["simulator", "proxy"])
+def test_fuzz_caches_equal_reference(proxy):
+    """LRU / SIEVE / S3-FIFO. Simulator mode: access, access_fast and
+    access_many (every key form) mixed with listing, expiry, popitem and bad
+    batches == the _cache_py references, request by request, with the same
+    counters; the now= and mode rules as documented. Proxy mode:
+    put/get/peek/pop/setdefault/update, the mapping protocol, popitem, expire,
+    clear, with str/bytes/int keys (an int colliding with a str's hash) ==
+    CacheModel: same values, on_evict calls, counters and resident keys in order."""
     seen = {"ok": 0, "raises": 0}
 
     @FUZZ
-    @given(cache_configs(), cache_ops(proxy=False))
-    def one(config, ops):
-        for k, v in run_cache(*config, ops).items():
-            seen[k] += v
-
-    run_rounds(one, fuzz_seconds(), MAX_ROUNDS)
-    print(seen)
-    assert seen["ok"] and seen["raises"], seen
-
-
-def test_fuzz_caches_proxy_mode_equal_reference():
-    """LRU / SIEVE / S3-FIFO in proxy mode: put/get/peek/pop/setdefault/update,
-    the mapping protocol, popitem, expire, clear, with str/bytes/int keys (an
-    int colliding with a str's hash) == CacheModel: same values, on_evict
-    calls, counters and resident keys in order."""
-    seen = {"ok": 0, "raises": 0}
-
-    @FUZZ
-    @given(cache_configs(), cache_ops(proxy=True))
+    @given(cache_configs(), cache_ops(proxy=proxy))
     def one(config, ops):
         for k, v in run_cache(*config, ops).items():
             seen[k] += v

@@ -409,15 +409,8 @@ cdef class SiteBalancer:
 
     # ---- Python API ---------------------------------------------------------------------------
     cdef int32_t _site_arg(self, object site) except -1:
-        cdef long long v
         if type(site) is int:
-            try:
-                v = site
-            except OverflowError:
-                v = -1
-            if v < 0 or v >= self._S:
-                raise ValueError(f"site index {site} out of range [0, {self._S})")
-            return <int32_t>v
+            return _exact_index(site, self._S, "site")
         if isinstance(site, str):
             r = self._sidx.get(site)
             if r is None:
@@ -426,15 +419,8 @@ cdef class SiteBalancer:
         return self.topology.site_index(site)
 
     cdef int32_t _backend_arg(self, object backend) except -1:
-        cdef long long v
         if type(backend) is int:
-            try:
-                v = backend
-            except OverflowError:
-                v = -1
-            if v < 0 or v >= self._B:
-                raise ValueError(f"backend index {backend} out of range [0, {self._B})")
-            return <int32_t>v
+            return _exact_index(backend, self._B, "backend")
         if isinstance(backend, str):
             r = self._bidx.get(backend)
             if r is None:
@@ -662,6 +648,18 @@ cdef class SiteBalancer:
     def __repr__(self):
         return (f"SiteBalancer(policy={self.policy!r}, sites={self._S}, backends={self._B}, "
                 f"requests={self._n_req})")
+
+
+cdef int32_t _exact_index(object i, int32_t n, str what) except -1:
+    # The fast path of a site/backend argument that is an exact int.
+    cdef long long v
+    try:
+        v = i
+    except OverflowError:
+        v = -1
+    if v < 0 or v >= n:
+        raise ValueError(f"{what} index {i} out of range [0, {n})")
+    return <int32_t>v
 
 
 def _sites_array(topology, sites):
