@@ -631,40 +631,108 @@ def test_proxy_key_is_an_exact_copy_made_once():
 
 
 # ---------------------------------------------------------------- regression: no lock-order deadlock
-def test_waiting_for_a_busy_object_while_holding_another_is_refused(monkeypatch):
-    # Python code run inside one object's section (here the balancer's split, computed under its
-    # lock; in real life a finalizer) calls a cache that a batch holds on another thread: waiting
-    # could deadlock (that thread may wait for the balancer next), so the call raises instead.
+def test_waiting_for_a_python_section_while_holding_another_is_refused(monkeypatch):
+    # Python code run inside balancer A's section (its split is computed under its lock; in
+    # real life a finalizer) calls balancer B, which another thread holds in its own Python
+    # section: that thread may wait for A next (lock-order deadlock), so the call raises.
     from runiso_core import _balance
     from runiso_core._guard import _held
-    b = LRUCache(max_entries=10_000)
-    keys = np.arange(2_000_000, dtype=np.uint64) % 20_000
-    started, done = threading.Event(), threading.Event()
+    real = _balance.site_traffic_split
+    a_sb, b_sb = SiteBalancer(_topology()), SiteBalancer(_topology())
+    inside_b, release_b = threading.Event(), threading.Event()
+    owner = {}
 
-    def batch():                    # keeps the cache busy (bounded: 60 s) until the check ran
+    def split(*args, **kwargs):
+        if owner.get(threading.get_ident()) == "b":
+            inside_b.set()
+            release_b.wait(30)      # B stays busy in a Python section (bounded)
+        elif owner.get(threading.get_ident()) == "a":
+            b_sb.pick("pa1")
+        return real(*args, **kwargs)
+
+    def hold_b():
+        owner[threading.get_ident()] = "b"
+        b_sb.set_backend_up("pa1-0", False)
+
+    monkeypatch.setattr(_balance, "site_traffic_split", split)
+    t = threading.Thread(target=hold_b, daemon=True)
+    t.start()
+    try:
+        assert inside_b.wait(30)
+        owner[threading.get_ident()] = "a"
+        with pytest.raises(RuntimeError, match="waiting could deadlock"):
+            a_sb.set_backend_up("pa2-0", False)
+    finally:
+        release_b.set()
+        t.join(60)
+    assert not t.is_alive() and _held() == 0
+    assert a_sb.is_backend_up("pa2-0") and not b_sb.is_backend_up("pa1-0")   # A rolled back
+    a_sb._check()
+    b_sb._check()
+
+
+def test_waiting_for_a_batch_while_holding_another_is_allowed(monkeypatch):
+    # A batch without the GIL never waits for anything, so a thread inside another object
+    # may wait for it: a release from A's section, while B runs pick_many, must not be lost.
+    from runiso_core import _balance
+    real = _balance.site_traffic_split
+    a_sb, b_sb = SiteBalancer(_topology()), SiteBalancer(_topology())
+    b_sb.pick_many(np.zeros(100, dtype=np.int32))
+    sites = np.zeros(1_000_000, dtype=np.int32)
+    started, done = threading.Event(), threading.Event()
+    released = []
+
+    def batch():
         end = time.monotonic() + 60
         while not done.is_set() and time.monotonic() < end:
             started.set()
-            b.access_many(keys)
+            b_sb.pick_many(sites)
 
-    real = _balance.site_traffic_split
-
-    def split_calling_the_cache(*args, **kwargs):
-        b.access(1)
+    def split(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            b_sb.release(0)
+            released.append(1)
         return real(*args, **kwargs)
 
-    sb = SiteBalancer(_topology())
     t = threading.Thread(target=batch, daemon=True)
     t.start()
     try:
-        started.wait(10)
-        monkeypatch.setattr(_balance, "site_traffic_split", split_calling_the_cache)
-        with pytest.raises(RuntimeError, match="waiting could deadlock"):
-            for _ in range(1000):   # the batch loop leaves the cache idle for an instant between batches
-                sb.set_backend_up("pa1-0", not sb.is_backend_up("pa1-0"))
+        assert started.wait(30)
+        monkeypatch.setattr(_balance, "site_traffic_split", split)
+        for i in range(50):
+            a_sb.set_backend_up("pa2-0", i % 2 == 1)   # a change each time: 50 refreshes
     finally:
         done.set()
         t.join(60)
-    assert not t.is_alive() and _held() == 0
-    sb._check()
-    b._check()
+    assert len(released) == 50 and not t.is_alive()
+    a_sb._check()
+    b_sb._check()
+
+
+def test_a_subclass_that_lies_about_its_length_cannot_overrun_a_batch():
+    # The validators read shape through the subclass (Python code): a fake length made the
+    # C loops read past the buffer (segfault; ASan heap-buffer-overflow).
+    n = 1 << 16
+
+    class Liar(np.ndarray):
+        shape = property(lambda self: (n,))
+        size = property(lambda self: n)
+
+    g = SessionGate(new_sessions_rate=1, new_sessions_burst=1, max_active_sessions=10,
+                    idle_timeout=1, shed_ttl=1, max_tracked=10)
+    keys = np.arange(n, dtype=np.uint64)
+    short = np.array([1.0]).view(Liar)
+    with pytest.raises(ValueError, match="lengths must match"):
+        g.decide_many(keys, short)
+    with pytest.raises(ValueError, match="lengths must match"):
+        g.decide_many(keys, np.zeros(n), np.array([True]).view(Liar))
+    with pytest.raises(ValueError, match="lengths must match"):
+        KeyedTokenBuckets(1, 5, max_keys=4).try_acquire_many(keys, np.zeros(n),
+                                                             np.array([1]).view(Liar))
+    with pytest.raises(ValueError, match="lengths must match"):
+        LRUCache(max_entries=4).access_many(keys, np.array([1]).view(Liar))
+    with pytest.raises(ValueError, match="lengths must match"):
+        LRUCache(max_entries=4).access_many(keys, times=short)
+    with pytest.raises(ValueError, match="lengths must match"):
+        SiteBalancer(_topology()).pick_many(np.zeros(n, dtype=np.int32), times=short)
+    assert len(LRUCache(max_entries=4).access_many(np.arange(3, dtype=np.uint64).view(Liar))) == 3

@@ -36,7 +36,7 @@ from libc.string cimport memset
 
 from runiso_core._hashing cimport key_array, key_hash_fast, table_salt
 from runiso_core._guard cimport (guard_init, guard_ready, guard_free, guard_check,
-                                 guard_enter, guard_leave)
+                                 guard_enter, guard_enter_nogil, guard_leave)
 from runiso_core._columns cimport float_column, int_column, flag_column, flag_value
 
 import enum
@@ -184,7 +184,7 @@ cdef object _needs(object n, Py_ssize_t count, int64_t cap, str ref):
     """None / int / int array -> (scalar need, None) or (0, int64 need array)."""
     if n is None:
         return RN_NS, None
-    if not isinstance(n, np.ndarray) and not isinstance(n, (list, tuple)):
+    if np.ndim(n) == 0:                 # one n for every request, as try_acquire takes it
         return _need(n, cap), None
     arr = int_column(n, count, "n", ref)
     if count:
@@ -293,7 +293,7 @@ cdef class TokenBucket:
         out = np.empty(count, dtype=np.bool_)
         cdef uint8_t[::1] o = out.view(np.uint8)
         cdef Py_ssize_t i
-        guard_enter(&self._g, self)
+        guard_enter_nogil(&self._g, self)
         try:
             with nogil:
                 for i in range(count):
@@ -393,7 +393,7 @@ cdef class KeyedTokenBuckets:
         cdef const int64_t[::1] nv = needs if needs is not None else _EMPTY_I64
         cdef const int64_t *np_ = &nv[0] if needs is not None else NULL
         cdef uint8_t[::1] o = out.view(np.uint8)
-        guard_enter(&self._g, self)
+        guard_enter_nogil(&self._g, self)
         try:
             with nogil:
                 rn_keyed_acquire_many(&self.k, &kv[0], &tv[0], np_, need, <size_t>count, &o[0])
@@ -534,7 +534,7 @@ cdef class SessionGate:
         cdef const double[::1] tv = tarr
         cdef const uint8_t[::1] pv = parr
         cdef uint8_t[::1] o = out
-        guard_enter(&self._g, self)
+        guard_enter_nogil(&self._g, self)
         try:
             with nogil:
                 rn_gate_decide_many(&self.g, &kv[0], &tv[0], &pv[0], <size_t>count, &o[0])

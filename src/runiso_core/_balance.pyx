@@ -10,7 +10,7 @@ cimport cython
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from runiso_core._columns cimport column_1d, float_column
 from runiso_core._guard cimport (guard_init, guard_ready, guard_free, guard_check,
-                                 guard_enter, guard_leave)
+                                 guard_enter, guard_enter_nogil, guard_leave)
 from cpython.ref cimport PyObject
 from libc.math cimport ceil, floor, isfinite, fabs
 from libc.stdint cimport int32_t, int64_t, uint64_t, uint32_t, uint8_t, INT64_MIN
@@ -488,8 +488,13 @@ cdef class SiteBalancer:
             if keys is None:
                 raise TypeError("keys are required with policy='hash'")
             karr = column_1d(key_array(keys, True, "keys"), n, "keys", "sites")
-        elif keys is not None and len(keys) != n:    # ignored by this policy: only the length
-            raise ValueError(f"keys has {len(keys)} entries but sites has {n}: lengths must match")
+        elif keys is not None:          # ignored by this policy: only the length
+            try:
+                m = len(keys)
+            except TypeError:
+                raise TypeError(f"keys must be a sequence or an array, got {type(keys).__name__}") from None
+            if m != n:
+                raise ValueError(f"keys has {m} entries but sites has {n}: lengths must match")
         tarr = None
         if has_t:
             tarr = _times_array(float_column(times, n, "times", "sites"))
@@ -502,7 +507,7 @@ cdef class SiteBalancer:
         cdef const uint64_t[::1] kv = karr if is_hash else np.zeros(1, dtype=np.uint64)
         cdef const double[::1] tv = tarr if has_t else np.zeros(1, dtype=np.float64)
         cdef int32_t[::1] ov = out
-        guard_enter(&self._g, self)
+        guard_enter_nogil(&self._g, self)
         try:
             with nogil:
                 for i in range(n):
@@ -666,7 +671,7 @@ def _sites_array(topology, sites):
     """Validate a batch of arrival sites -> C-contiguous int32 array of indices."""
     if isinstance(sites, (str, bytes)):
         raise TypeError("sites must be an array of site indices or names, got a single str")
-    arr = sites if isinstance(sites, np.ndarray) else np.asarray(sites)
+    arr = sites if type(sites) is np.ndarray else np.asarray(sites)   # (base view of a subclass)
     if arr.ndim != 1:
         raise ValueError(f"sites must be a 1-D array, got shape {arr.shape}")
     S = topology.n_sites

@@ -105,6 +105,7 @@ cdef class _Cache:
     cdef int _proxy_mode(self) except -1
     cdef int _sync_objs(self) except -1
     cdef list _drain(self)
+    cdef list _expire_locked(self, int64_t t)   # expire() under a guard the caller owns
     cdef int _notify(self, list pairs) except -1
     cdef list _resident(self, bint pairs, object now, str method)  # unexpired keys or pairs, newest first
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE

@@ -20,7 +20,7 @@ from libc.math cimport isfinite, isnan, llround
 
 from runiso_core._hashing cimport key_array, key_hash, key_hash_fast, table_salt
 from runiso_core._guard cimport (rn_guard, guard_init, guard_ready, guard_free, guard_check,
-                                 guard_enter, guard_leave, GUARD_IDLE)
+                                 guard_enter, guard_enter_nogil, guard_leave)
 from runiso_core._columns cimport float_column, int_column
 
 import math
@@ -147,7 +147,7 @@ cdef inline object _norm_key(object key):
         return PyUnicode_FromObject(key)            # exact copy of a subclass
     if isinstance(key, bytes):
         return PyBytes_FromStringAndSize(PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
-    if isinstance(key, (bytearray, memoryview)):
+    if isinstance(key, bytearray) or isinstance(key, memoryview) and key.c_contiguous:
         return PyBytes_FromObject(key)              # the buffer, not __bytes__
     if not isinstance(key, (bool, float)) and hasattr(key, "__index__"):
         return PyNumber_Index(key)                  # exact int (Python >= 3.10), one __index__ call
@@ -453,15 +453,15 @@ cdef class _Cache:
             if n:
                 lp = &lv[0]
                 ttl_now = bool(np.any((lns >= 0) & (lns != RC_NEVER)))
-        if times is None and (self._ttl_used or ttl_now):
-            raise TypeError(f"{self._name}.access_many: times= is required on a cache with TTLs "
-                            f"(default_ttl or an entry's ttl): without the request times it "
-                            f"cannot tell what has expired")
         out = np.zeros(n, dtype=np.bool_)
         cdef uint8_t[::1] ov = out.view(np.uint8)
         cdef int r = 0
-        guard_enter(&self._g, self)
+        guard_enter_nogil(&self._g, self)
         try:
+            if times is None and (self._ttl_used or ttl_now):    # the rule, under the guard
+                raise TypeError(f"{self._name}.access_many: times= is required on a cache with TTLs "
+                                f"(default_ttl or an entry's ttl): without the request times it "
+                                f"cannot tell what has expired")
             self._set_mode(MODE_SIM)
             if ttl_now:
                 self._ttl_used = True
@@ -674,11 +674,11 @@ cdef class _Cache:
         cdef uint32_t s
         cdef int64_t n0, ev0
         cdef int lo
-        self._time(now, "popitem", RC_TTL_DEFAULT)
-        if self._ttl_used:
-            self.expire(now)
+        cdef int64_t t = self._time(now, "popitem", RC_TTL_DEFAULT)
         guard_enter(&self._g, self)
         try:
+            if self._ttl_used:          # under the guard: no expired value is ever returned
+                self._expire_locked(self._latest("popitem", RC_TTL_DEFAULT) if t == INT64_MIN else t)
             if self._c.n == 0:
                 raise KeyError("popitem(): cache is empty")
             n0, ev0, lo = self._c.n, self._c.evictions, self._c.log_on
@@ -788,15 +788,22 @@ cdef class _Cache:
         simulator mode). No ``on_evict`` callback: the caller has them. Until
         then an expired entry still counts in ``len()`` and ``stats.entries``.
         """
-        cdef uint32_t s, nxt
-        cdef int q, lo
-        cdef list out = []
         if now is None:
             raise TypeError(f"{type(self).__name__}.expire: now is required")
         cdef int64_t t = self._now(now)
         guard_enter(&self._g, self)
         try:
-            lo = self._c.log_on
+            return self._expire_locked(t)
+        finally:
+            guard_leave(&self._g)
+
+    cdef list _expire_locked(self, int64_t t):
+        # expire() for a caller that owns the guard (expire, popitem).
+        cdef uint32_t s, nxt
+        cdef int q
+        cdef int lo = self._c.log_on
+        cdef list out = []
+        try:
             for q in (Q_SMALL, Q_MAIN):
                 s = self._c.tail[q]
                 while s != RC_NIL:
@@ -814,9 +821,8 @@ cdef class _Cache:
                             out.append((self._c.e[s].key, None))
                             self._c.log_n = 0
                     s = nxt
-            self._c.log_on = lo
         finally:
-            guard_leave(&self._g)
+            self._c.log_on = lo
         return out
 
     def clear(self):

@@ -8,7 +8,9 @@ import numpy as np
 cdef object column_1d(object a, Py_ssize_t n, str name, str ref):
     if isinstance(a, (str, bytes)):
         raise TypeError(f"{name} must be an array, got a single {type(a).__name__}")
-    arr = a if isinstance(a, np.ndarray) else np.asarray(a)
+    # a base-class view: an ndarray subclass's Python-level shape/ndim could lie
+    # about the buffer the C loops will read
+    arr = a if type(a) is np.ndarray else np.asarray(a)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
     if n >= 0 and arr.shape[0] != n:
@@ -22,10 +24,11 @@ cdef object int_column(object a, Py_ssize_t n, str name, str ref):
         if arr.size == 0:
             return np.zeros(0, dtype=np.int64)
         raise TypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
+    arr = np.array(arr, order="C", copy=True)    # checked below, then used: our own copy
     if arr.dtype == np.uint64 and arr.size and arr.max() > INT64_MAX:
         i = int(np.argmax(arr > INT64_MAX))
         raise ValueError(f"{name}[{i}] = {arr[i]} does not fit in int64")
-    return np.array(arr, dtype=np.int64, order="C", copy=True)
+    return arr.astype(np.int64, copy=False)
 
 
 cdef object float_column(object a, Py_ssize_t n, str name, str ref):

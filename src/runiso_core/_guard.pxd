@@ -23,9 +23,11 @@
 #
 # A thread that calls back into an object it is inside (a finalizer run by
 # the cyclic GC during a put) gets RuntimeError, never a deadlock; so does a
-# thread that would wait for one object while it holds another (a finalizer
-# run inside A's section calling B, busy in another thread whose finalizer may
-# be waiting for A: the lock-order deadlock is refused, not risked);
+# thread that would wait for one object while it holds another, when the
+# other's owner is in a Python section (a finalizer run inside A's section
+# calling B, whose owner's own finalizer may be waiting for A: the lock-order
+# deadlock is refused, not risked). Waiting for a GIL-free batch is always
+# allowed: a batch never waits for anything, so it always finishes;
 # an object whose __init__ never ran (cls.__new__(cls)) stays UNINIT, which
 # every method refuses. tp_alloc zeroes the object, so a fresh guard is UNINIT.
 from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_free_lock,
@@ -35,7 +37,8 @@ from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThr
 cdef enum:
     GUARD_UNINIT = 0    # zeroed memory: __init__ has not completed
     GUARD_IDLE = 1
-    GUARD_BUSY = 2      # a thread owns the lock (batch without the GIL, or a Python section)
+    GUARD_BUSY = 2      # a thread owns the lock for a section that may run Python code
+    GUARD_BATCH = 3     # a thread owns the lock for a loop without the GIL (it never waits)
 
 # Guards the calling thread holds (guard_enter without guard_leave yet), in
 # every module: a thread-local of _guard.pyx.
@@ -80,11 +83,11 @@ cdef inline int guard_wait(rn_guard *g, object obj) except -1:
     if g.owner == PyThread_get_thread_ident():
         raise RuntimeError(f"{type(obj).__name__}: re-entrant call from the thread that is inside "
                            f"an operation on the same object (a finalizer or a callback)")
-    if g.state == GUARD_BUSY and guard_held()[0] > 0:
-        raise RuntimeError(f"{type(obj).__name__} is busy in another thread, and this thread is inside "
-                           f"an operation on another runiso object (a finalizer or a callback): "
-                           f"waiting could deadlock, so the call is refused")
-    while g.state == GUARD_BUSY:
+    while g.state >= GUARD_BUSY:
+        if g.state == GUARD_BUSY and guard_held()[0] > 0:   # checked again after each wait
+            raise RuntimeError(f"{type(obj).__name__} is busy in another thread, and this thread is "
+                               f"inside an operation on another runiso object (a finalizer or a "
+                               f"callback): waiting could deadlock, so the call is refused")
         with nogil:
             PyThread_acquire_lock(g.lock, WAIT_LOCK)
             PyThread_release_lock(g.lock)
@@ -99,21 +102,32 @@ cdef inline int guard_check(rn_guard *g, object obj) except -1:
     return 0
 
 
-cdef inline int guard_enter(rn_guard *g, object obj) except -1:
-    """Own the object for a section that releases the GIL or runs Python code.
-
-    Never releases the GIL, so it may also follow a per-call mutation made
-    after guard_check (e.g. to release the Python objects it dropped)."""
+cdef inline int _guard_take(rn_guard *g, object obj, int state) except -1:
     if g.state != GUARD_IDLE:
         guard_wait(g, obj)
     # IDLE under the GIL: the lock is free, or held for an instant by a
     # waiter of guard_wait, which releases it without needing the GIL; so
     # blocking here with the GIL held is short and cannot deadlock.
     PyThread_acquire_lock(g.lock, WAIT_LOCK)
-    g.state = GUARD_BUSY
+    g.state = state
     g.owner = PyThread_get_thread_ident()
     guard_held()[0] += 1
     return 0
+
+
+cdef inline int guard_enter(rn_guard *g, object obj) except -1:
+    """Own the object for a section that runs Python code (allocates, calls out).
+
+    Never releases the GIL, so it may also follow a per-call mutation made
+    after guard_check (e.g. to release the Python objects it dropped)."""
+    return _guard_take(g, obj, GUARD_BUSY)
+
+
+cdef inline int guard_enter_nogil(rn_guard *g, object obj) except -1:
+    """Own the object for a loop that releases the GIL and runs no Python code
+    until guard_leave: it never waits for another object, so a thread that
+    holds one may wait for it."""
+    return _guard_take(g, obj, GUARD_BATCH)
 
 
 cdef inline void guard_leave(rn_guard *g) noexcept:

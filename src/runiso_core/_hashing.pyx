@@ -191,6 +191,8 @@ cdef object key_array(object keys, bint allow_int, str argname, uint64_t seed=0)
 
 cdef object _key_array_fn(object keys, bint allow_int, str argname, keyhash_fn fn, uint64_t seed):
     if isinstance(keys, np.ndarray):
+        if type(keys) is not np.ndarray:
+            keys = np.asarray(keys)     # base view: a subclass's shape/size could lie about its buffer
         kind = keys.dtype.kind
         if keys.ndim != 1:
             raise ValueError(f"{argname} must be a 1-D array, got shape {keys.shape}")
