@@ -108,5 +108,6 @@ cdef class _Cache:
     cdef list _expire_locked(self, int64_t t)   # expire() under a guard the caller owns
     cdef int _notify(self, list pairs) except -1
     cdef list _resident(self, bint pairs, object now, str method)  # unexpired keys or pairs, newest first
+    cdef uint32_t _find_guarded(self, object key, object now, str method) except? 0xFFFFFFFE  # peek/pop lookup
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE
     cdef bint _same_key(self, uint32_t s, object key) except -1

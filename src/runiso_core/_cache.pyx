@@ -284,6 +284,19 @@ cdef class _Cache:
             return _utf8_equals(key, stored)
         return stored == key
 
+    cdef uint32_t _find_guarded(self, object key, object now, str method) except? 0xFFFFFFFE:
+        # peek/pop: convert the key and the time, then the guard check, then
+        # the lookup; the caller uses the slot before running any Python code.
+        if self._mode == MODE_SIM:
+            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
+        nkey = _norm_key(key)
+        cdef uint64_t k = key_hash(nkey, True, "key")
+        cdef int64_t t = self._time(now, method, RC_TTL_DEFAULT)
+        guard_check(&self._g, self)
+        if t == INT64_MIN:
+            t = self._latest(method, RC_TTL_DEFAULT)
+        return self._find_exact(nkey, k, t)
+
     cdef uint32_t _find_exact(self, object key, uint64_t k, int64_t now) except? 0xFFFFFFFE:
         # Resident, unexpired slot whose stored key equals `key`, else RC_NIL.
         cdef uint32_t s = rc_peek(&self._c, k, now)
@@ -589,15 +602,7 @@ cdef class _Cache:
         The cached value or ``default``, without promoting, counting or
         reclaiming anything.
         """
-        if self._mode == MODE_SIM:
-            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        nkey = _norm_key(key)
-        cdef uint64_t k = key_hash(nkey, True, "key")
-        cdef int64_t t = self._time(now, "peek", RC_TTL_DEFAULT)
-        guard_check(&self._g, self)
-        if t == INT64_MIN:
-            t = self._latest("peek", RC_TTL_DEFAULT)
-        cdef uint32_t s = self._find_exact(nkey, k, t)
+        cdef uint32_t s = self._find_guarded(key, now, "peek")   # IDLE, no Python code since
         if s == RC_NIL:
             return default
         return self._vals[s]
@@ -608,15 +613,7 @@ cdef class _Cache:
         Remove ``key`` and return its value; ``default`` (or KeyError) when
         absent or expired. No eviction callback, no hit/miss counted.
         """
-        if self._mode == MODE_SIM:
-            self._set_mode(MODE_PROXY)     # raises: a simulator stores no values
-        nkey = _norm_key(key)
-        cdef uint64_t k = key_hash(nkey, True, "key")
-        cdef int64_t t = self._time(now, "pop", RC_TTL_DEFAULT)
-        guard_check(&self._g, self)
-        if t == INT64_MIN:
-            t = self._latest("pop", RC_TTL_DEFAULT)
-        cdef uint32_t s = self._find_exact(nkey, k, t)
+        cdef uint32_t s = self._find_guarded(key, now, "pop")   # IDLE, no Python code since
         if s == RC_NIL:
             if default is _MISSING:
                 raise KeyError(key)
