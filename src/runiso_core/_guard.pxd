@@ -30,6 +30,11 @@
 # allowed: a batch never waits for anything, so it always finishes;
 # an object whose __init__ never ran (cls.__new__(cls)) stays UNINIT, which
 # every method refuses. tp_alloc zeroes the object, so a fresh guard is UNINIT.
+#
+# Holding several objects at once (the replay engine): take them with
+# guard_enter_nogil in one global order (by address) before the loop, so two
+# such holders can never wait for each other; this file is where that
+# multi-object acquire belongs.
 from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_free_lock,
                                PyThread_acquire_lock, PyThread_release_lock,
                                PyThread_get_thread_ident, WAIT_LOCK)
