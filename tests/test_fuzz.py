@@ -43,6 +43,26 @@ FUZZ = settings(max_examples=ROUND, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 
+
+
+def fuzz_against_reference(run, *strategies, must=("ok", "raises")):
+    """Round after round within the fuzz budget, ``run(*examples)`` on hypothesis
+    examples of ``strategies``; it compares native and reference and returns
+    counts of what happened, summed here: each name in ``must`` must occur (so the
+    harness reached both answers and refusals)."""
+    seen = dict.fromkeys(must, 0)
+
+    @FUZZ
+    @given(st.tuples(*strategies))
+    def one(args):
+        for k, v in run(*args).items():
+            seen[k] = seen.get(k, 0) + v
+
+    run_rounds(one, fuzz_seconds(), MAX_ROUNDS)
+    print(seen)
+    assert all(seen[m] for m in must), seen
+
+
 SEEDS = read_corpus("parse")
 ALL_LINES = [ln for s in SEEDS for ln in s.lines]
 # Line limit of the streaming checks (the smallest iter_trace accepts): long lines
@@ -510,17 +530,8 @@ def test_fuzz_caches_equal_reference(proxy):
     put/get/peek/pop/setdefault/update, the mapping protocol, popitem, expire,
     clear, with str/bytes/int keys (an int colliding with a str's hash) ==
     CacheModel: same values, on_evict calls, counters and resident keys in order."""
-    seen = {"ok": 0, "raises": 0}
-
-    @FUZZ
-    @given(cache_configs(), cache_ops(proxy=proxy))
-    def one(config, ops):
-        for k, v in run_cache(*config, ops).items():
-            seen[k] += v
-
-    run_rounds(one, fuzz_seconds(), MAX_ROUNDS)
-    print(seen)
-    assert seen["ok"] and seen["raises"], seen
+    fuzz_against_reference(lambda config, ops: run_cache(*config, ops),
+                           cache_configs(), cache_ops(proxy=proxy))
 
 
 @st.composite
@@ -576,20 +587,13 @@ def test_fuzz_token_buckets_equal_reference():
     """TokenBucket and KeyedTokenBuckets: per-call and batch requests (keys in
     every batch form) == _admission_py, decision by decision, with the same
     stats; a bad batch is refused whole."""
-    seen = {"ok": 0, "raises": 0}
-
-    @FUZZ
-    @given(st.data())
-    def one(data):
+    def run(data):
         keyed = data.draw(st.booleans())
         cfg = data.draw(bucket_configs(keyed))
         ops = data.draw(bucket_ops(cfg["burst"], keyed))
-        for k, v in (run_keyed_buckets if keyed else run_token_bucket)(cfg, ops).items():
-            seen[k] += v
+        return (run_keyed_buckets if keyed else run_token_bucket)(cfg, ops)
 
-    run_rounds(one, fuzz_seconds(), MAX_ROUNDS)
-    print(seen)
-    assert seen["ok"] and seen["raises"], seen
+    fuzz_against_reference(run, st.data())
 
 
 @st.composite
@@ -623,17 +627,7 @@ def gate_ops(draw, max_ops: int = 50):
 def test_fuzz_session_gate_equals_reference():
     """SessionGate: decide / decide_many / active_sessions == _admission_py,
     decision by decision, with the same stats and table size."""
-    seen = {"ok": 0, "raises": 0}
-
-    @FUZZ
-    @given(GATE_CONFIGS, gate_ops())
-    def one(cfg, ops):
-        for k, v in run_session_gate(cfg, ops).items():
-            seen[k] += v
-
-    run_rounds(one, fuzz_seconds(), MAX_ROUNDS)
-    print(seen)
-    assert seen["ok"] and seen["raises"], seen
+    fuzz_against_reference(run_session_gate, GATE_CONFIGS, gate_ops())
 
 
 @st.composite
@@ -665,11 +659,9 @@ def balancer_cases(draw, max_ops: int = 30):
             ops.append(("pick", (draw(site),), kw))
         elif kind == "many":
             n = draw(st.integers(0, 30))
-            # (an empty batch as an array: an empty list is the defect of
-            # test_site_balancer_pick_many_takes_an_empty_list)
             idx = draw(st.lists(st.integers(0, t.n_sites - 1), min_size=n, max_size=n))
-            sites = ([t.site_names[i] for i in idx] if draw(st.booleans()) else idx) or \
-                np.empty(0, np.int32)     # indices or names, not both in one batch
+            # indices or names, not both in one batch
+            sites = [t.site_names[i] for i in idx] if draw(st.booleans()) else idx
             kw = {}
             if policy == "hash" or draw(st.booleans()):
                 kw["keys"] = draw(key_batch_of(min_size=n, max_size=n))
@@ -695,17 +687,8 @@ def balancer_cases(draw, max_ops: int = 30):
 def test_fuzz_site_balancer_equals_reference():
     """SiteBalancer: pick / pick_many / release / set_backend_up / set_site_up
     == SiteBalancerPy: every decision, in-flight counts, health, stats, split."""
-    seen = {"ok": 0, "raises": 0, "picks": 0}
-
-    @FUZZ
-    @given(balancer_cases())
-    def one(case):
-        for k, v in run_balancer(*case).items():
-            seen[k] += v
-
-    run_rounds(one, fuzz_seconds(), MAX_ROUNDS)
-    print(seen)
-    assert seen["picks"] and seen["raises"], seen
+    fuzz_against_reference(lambda case: run_balancer(*case), balancer_cases(),
+                           must=("picks", "raises"))
 
 
 NODE_NAMES = ["a", "b", "c", "node-1", "node-10", "node-2", "é", "x y", "shard-007"]
